@@ -1,0 +1,59 @@
+# Entry points of the Kontur.Extern authentication docs. `make help` lists them.
+
+PYTHON     ?= python3
+VENV       ?= .venv
+BUILDDIR   ?= _build
+SPHINXOPTS ?=
+# Two languages build side by side, so each build gets one worker by default.
+JOBS       ?= 1
+DOCS_LANG  ?= ru
+PYTEST_ARGS ?=
+
+BIN        := $(VENV)/bin
+SPHINXBUILD := $(BIN)/sphinx-build
+LANGUAGES  := ru en
+# Warnings are errors, nitpicky references, and every problem reported before failing.
+STRICT     := --fail-on-warning --keep-going -n
+READY      := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+# The virtual environment is rebuilt only when the pinned dependencies change.
+$(READY): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+.PHONY: venv
+venv: $(READY)  ## create .venv and install the pinned dependencies
+
+.PHONY: html
+html: $(READY)  ## build the Russian and English sites into _build/html/{ru,en}
+	$(MAKE) --no-print-directory -j2 html-ru html-en
+	cp docs/_root/index.html $(BUILDDIR)/html/index.html
+	@echo "Built. Open $(BUILDDIR)/html/index.html (Russian: $(BUILDDIR)/html/ru/index.html, English: $(BUILDDIR)/html/en/index.html)"
+
+.PHONY: $(addprefix html-,$(LANGUAGES))
+$(addprefix html-,$(LANGUAGES)): html-%: $(READY)
+	$(SPHINXBUILD) -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) docs $(BUILDDIR)/html/$*
+
+.PHONY: test
+test: html  ## build both sites, then run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: po
+po: $(READY)  ## extract messages and update docs/locale/en/LC_MESSAGES/*.po
+	$(SPHINXBUILD) -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) docs $(BUILDDIR)/gettext
+	$(BIN)/sphinx-intl update -p $(BUILDDIR)/gettext -d docs/locale -l en --line-width=-1
+
+.PHONY: po-stats
+po-stats: $(READY)  ## translated / fuzzy / untranslated messages per .po file
+	$(BIN)/sphinx-intl stat -d docs/locale -l en
+
+.PHONY: clean
+clean:  ## remove the build output (keeps .venv)
+	rm -rf $(BUILDDIR)
