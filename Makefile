@@ -39,7 +39,7 @@ html: $(READY)  ## build the Russian and English sites into _build/html/{ru,en}
 
 .PHONY: $(addprefix html-,$(LANGUAGES))
 $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
-	$(SPHINXBUILD) -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) docs $(BUILDDIR)/html/$*
+	$(SPHINXBUILD) -c . -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) docs $(BUILDDIR)/html/$*
 
 .PHONY: test
 test: html  ## build both sites, then run the whole test suite
@@ -47,7 +47,7 @@ test: html  ## build both sites, then run the whole test suite
 
 .PHONY: po
 po: $(READY)  ## extract messages and update docs/locale/en/LC_MESSAGES/*.po
-	$(SPHINXBUILD) -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) docs $(BUILDDIR)/gettext
+	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) docs $(BUILDDIR)/gettext
 	$(BIN)/sphinx-intl update -p $(BUILDDIR)/gettext -d docs/locale -l en --line-width=-1
 
 .PHONY: po-stats
