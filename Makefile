@@ -3,6 +3,7 @@
 PYTHON     ?= python3
 VENV       ?= .venv
 BUILDDIR   ?= _build
+SOURCEDIR  ?= docs
 SPHINXOPTS ?=
 # Two languages build side by side, so each build gets one worker by default.
 JOBS       ?= 1
@@ -34,12 +35,12 @@ venv: $(READY)  ## create .venv and install the pinned dependencies
 .PHONY: html
 html: $(READY)  ## build the Russian and English sites into _build/html/{ru,en}
 	$(MAKE) --no-print-directory -j2 html-ru html-en
-	cp docs/_root/index.html $(BUILDDIR)/html/index.html
+	cp $(SOURCEDIR)/_root/index.html $(BUILDDIR)/html/index.html
 	@echo "Built. Open $(BUILDDIR)/html/index.html (Russian: $(BUILDDIR)/html/ru/index.html, English: $(BUILDDIR)/html/en/index.html)"
 
 .PHONY: $(addprefix html-,$(LANGUAGES))
 $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
-	$(SPHINXBUILD) -c . -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) docs $(BUILDDIR)/html/$*
+	$(SPHINXBUILD) -c . -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html/$*
 
 .PHONY: test
 test: html  ## build both sites, then run the whole test suite
@@ -47,7 +48,7 @@ test: html  ## build both sites, then run the whole test suite
 
 .PHONY: po
 po: $(READY)  ## extract messages and update docs/locale/en/LC_MESSAGES/*.po
-	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) docs $(BUILDDIR)/gettext
+	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext
 	$(BIN)/sphinx-intl update -p $(BUILDDIR)/gettext -d docs/locale -l en --line-width=-1
 
 .PHONY: po-stats

@@ -1,0 +1,170 @@
+"""The bilingual site: clean builds, matching languages, working links and search."""
+
+import importlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import LANGUAGES, SiteBuild, make_html
+from sphinx.search import languages as search_languages
+
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+# Elements whose text is code, not prose, or is deliberately in another language.
+NOT_PROSE = "pre, code, kbd, samp, script, style, [lang]:not([lang=en])"
+
+
+def pages(root: Path) -> list[str]:
+    """Every HTML page of one language, relative to its folder."""
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if not path.relative_to(root).parts[0].startswith("_")
+    )
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def local_links(page: Path) -> Iterator[tuple[str, Path, str]]:
+    """(href, target file, fragment) for each link that stays on the site."""
+    for tag in soup(page).select("a[href], link[href]"):
+        href = tag["href"]
+        parts = urlsplit(href)
+        if parts.scheme or parts.netloc or href.startswith("mailto:"):
+            continue
+        target = (page.parent / unquote(parts.path)).resolve() if parts.path else page
+        yield href, target, unquote(parts.fragment)
+
+
+def test_both_languages_build_without_warnings(site: SiteBuild) -> None:
+    assert "WARNING" not in site.output
+    assert "ERROR" not in site.output
+    for lang in LANGUAGES:
+        assert (site.html / lang / "index.html").is_file()
+
+
+def test_every_russian_page_has_an_english_counterpart(site: SiteBuild) -> None:
+    russian = pages(site.html / "ru")
+    assert "api-key.html" in russian
+    assert pages(site.html / "en") == russian
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_switcher_leads_to_the_same_page_in_the_other_language(site: SiteBuild, lang: str) -> None:
+    (other,) = set(LANGUAGES) - {lang}
+    root = site.html / lang
+    for page in pages(root):
+        links = soup(root / page).select(".language-switcher a")
+        assert [a["hreflang"] for a in links] == [other], page
+        target = (root / page).parent / links[0]["href"]
+        assert target.resolve() == (site.html / other / page).resolve(), page
+        assert target.is_file(), page
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pages_declare_their_language_and_alternates(site: SiteBuild, lang: str) -> None:
+    root = site.html / lang
+    for page in pages(root):
+        html = soup(root / page)
+        assert html.html["lang"] == lang, page
+        alternates = {
+            tag["hreflang"]: tag["href"] for tag in html.select("link[rel=alternate][hreflang]")
+        }
+        assert set(alternates) == set(LANGUAGES), page
+        for code, href in alternates.items():
+            assert ((root / page).parent / href).resolve() == (site.html / code / page), page
+
+
+def test_english_pages_have_no_russian_prose(site: SiteBuild) -> None:
+    root = site.html / "en"
+    found = []
+    for page in pages(root):
+        html = soup(root / page)
+        for tag in html.select(NOT_PROSE):
+            tag.decompose()
+        found += [
+            f"{page}: {line}" for line in html.get_text("\n").splitlines() if CYRILLIC.search(line)
+        ]
+    assert not found, "Russian text on the English site:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_internal_links_and_anchors_resolve(site: SiteBuild, lang: str) -> None:
+    root = site.html / lang
+    broken = []
+    for page in pages(root):
+        for href, target, fragment in local_links(root / page):
+            if not target.is_file():
+                broken.append(f"{page}: {href} (no such file)")
+            elif fragment and target.suffix == ".html" and not soup(target).find(id=fragment):
+                broken.append(f"{page}: {href} (no such anchor)")
+    assert not broken, "\n".join(broken)
+
+
+def test_sections_have_the_same_anchors_in_both_languages(site: SiteBuild) -> None:
+    for page in pages(site.html / "ru"):
+        ids = [
+            [s["id"] for s in soup(site.html / lang / page).select("section[id]")]
+            for lang in LANGUAGES
+        ]
+        assert ids[0] == ids[1], page
+
+
+def test_root_index_offers_both_languages_without_javascript(site: SiteBuild) -> None:
+    html = soup(site.html / "index.html")
+    links = {a["hreflang"]: a["href"] for a in html.select("body a[hreflang]")}
+    assert links == {"ru": "ru/index.html", "en": "en/index.html"}
+    assert not html.select("meta[http-equiv=refresh]")
+    assert "navigator.language" in html.script.string
+
+
+@pytest.mark.parametrize(("lang", "query"), [("ru", "ключа"), ("en", "keys")])
+def test_search_index_finds_the_api_key_page(site: SiteBuild, lang: str, query: str) -> None:
+    index_js = (site.html / lang / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(index_js.removeprefix("Search.setIndex(").removesuffix(")"))
+    language = search_languages[lang]
+    if isinstance(language, str):  # Sphinx names most languages by import path
+        module, _, name = language.rpartition(".")
+        language = getattr(importlib.import_module(module), name)
+    stem = language(None).stem(query)
+    found = set()
+    for field in ("terms", "titleterms"):  # the search page looks in both
+        hits = index[field].get(stem, [])
+        found |= {index["docnames"][hit] for hit in (hits if isinstance(hits, list) else [hits])}
+    assert "api-key" in found
+
+
+def test_copy_button_leaves_out_prompts(site: SiteBuild) -> None:
+    script = (site.html / "ru" / "_static" / "copybutton.js").read_text(encoding="utf-8")
+    prompt = re.search(r"formatCopyText\(text, '([^']*)', true", script)
+    assert prompt, "copybutton.js carries no prompt pattern"
+    pattern = re.compile(prompt.group(1).replace("\\\\", "\\"))
+    assert pattern.match("$ curl")
+    assert pattern.match(">>> import os")
+    assert pattern.match("... print()")
+    assert not pattern.match("export KONTUR_SITE=test")
+    page = soup(site.html / "ru" / "index.html")
+    assert page.select('script[src*="copybutton.js"]')
+
+
+def test_second_build_rereads_and_rewrites_no_page(site: SiteBuild) -> None:
+    again = make_html(site.builddir)
+    assert again.returncode == 0, again.output
+    assert again.output.count("updating environment: 0 added, 0 changed, 0 removed") == 2
+    assert again.output.count("targets for 0 source files that are out of date") == 2
+
+
+def test_broken_page_fails_the_build_with_file_and_line(docs_copy: Path, tmp_path: Path) -> None:
+    (docs_copy / "broken.rst").write_text(
+        ":orphan:\n\nBroken\n======\n\nSee :ref:`no-such-label`.\n\n.. nte:: typo\n",
+        encoding="utf-8",
+    )
+    build = make_html(tmp_path / "_build", sourcedir=docs_copy)
+    assert build.returncode != 0
+    assert re.search(r"broken\.rst:6: WARNING: undefined label: 'no-such-label'", build.output)
+    assert re.search(r'broken\.rst:8: ERROR: Unknown directive type "nte"', build.output)
