@@ -1,0 +1,31 @@
+"""Local Sphinx extensions keep parallel builds possible."""
+
+import sys
+from pathlib import Path
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+EXTENSIONS_DIR = Path(__file__).resolve().parent.parent / "docs" / "_ext"
+EXTENSIONS = sorted(path.stem for path in EXTENSIONS_DIR.glob("*.py"))
+
+
+def test_extensions_are_found() -> None:
+    assert "language_links" in EXTENSIONS
+
+
+@pytest.mark.parametrize("name", EXTENSIONS)
+def test_extension_declares_parallel_safety(name: str, tmp_path: Path) -> None:
+    (tmp_path / "conf.py").write_text("", encoding="utf-8")
+    (tmp_path / "index.rst").write_text("Title\n=====\n", encoding="utf-8")
+    sys.path.insert(0, str(EXTENSIONS_DIR))
+    try:
+        app = SphinxTestApp("html", srcdir=tmp_path, confoverrides={"extensions": [name]})
+        try:
+            extension = app.extensions[name]
+            assert extension.parallel_read_safe is True
+            assert extension.parallel_write_safe is True
+        finally:
+            app.cleanup()
+    finally:
+        sys.path.remove(str(EXTENSIONS_DIR))
