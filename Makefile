@@ -46,6 +46,10 @@ $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
 test: html  ## build both sites, then run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+.PHONY: stub
+stub: $(READY)  ## start the local stub of the Kontur servers (test and production sites); Ctrl-C stops it
+	$(BIN)/python -m extern_stub
+
 .PHONY: po
 po: $(READY)  ## extract messages and update docs/locale/en/LC_MESSAGES/*.po
 	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# The stub server fixtures: stub (per test, state reset) and stub_server (per session).
+pytest_plugins = ["extern_stub.pytest_plugin"]
+
 REPO = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "en")
 

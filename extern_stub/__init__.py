@@ -1,0 +1,10 @@
+"""A local stand-in for the Kontur identity provider and Extern API, test and production sites.
+
+Run it with ``python -m extern_stub``; use it from Python through :class:`StubServer`, or from
+pytest through the ``stub`` and ``stub_server`` fixtures of :mod:`extern_stub.pytest_plugin`.
+"""
+
+from extern_stub.server import StubServer
+from extern_stub.sites import AuthorizeError, RecordedRequest, Site
+
+__all__ = ["AuthorizeError", "RecordedRequest", "Site", "StubServer"]

@@ -1,0 +1,164 @@
+"""The WSGI application of one site: routing, request recording, error shapes, trace ids."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from werkzeug.datastructures import Headers, MultiDict
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from extern_stub import extern_api, identity
+from extern_stub.errors import ExternError, OAuthError, extern_response, oauth_response
+from extern_stub.sites import RecordedRequest
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from extern_stub.sites import Site
+
+logger = logging.getLogger("extern_stub")
+
+#: The largest request body either server accepts: 64 KiB.
+MAX_BODY = 64 * 1024
+#: Paths that belong to the identity provider, which answers errors in the OAuth shape.
+IDENTITY_PREFIXES = ("/connect", "/.well-known", "/device")
+
+Handler = Callable[..., Response]
+
+
+class StubRequest(Request):
+    """A request with the stub's limits: werkzeug answers 413 beyond them."""
+
+    max_content_length = MAX_BODY
+    max_form_memory_size = MAX_BODY
+    max_form_parts = 200
+
+
+URL_MAP = Map(
+    [
+        Rule("/connect/token", methods=["POST"], endpoint="token"),
+        Rule("/connect/deviceauthorization", methods=["POST"], endpoint="device_authorization"),
+        Rule("/connect/authorize", methods=["GET", "POST"], endpoint="authorize"),
+        Rule("/device", methods=["GET", "POST"], endpoint="device"),
+        Rule("/.well-known/openid-configuration", methods=["GET"], endpoint="discovery"),
+        Rule("/.well-known/openid-configuration/jwks", methods=["GET"], endpoint="jwks"),
+        Rule("/v1", methods=["GET"], endpoint="accounts"),
+        Rule("/v1/<account_id>", methods=["GET"], endpoint="account"),
+        Rule("/openapi.json", methods=["GET"], endpoint="openapi"),
+    ],
+    strict_slashes=False,
+    merge_slashes=False,
+)
+
+HANDLERS: dict[str, Handler] = {
+    "token": identity.token,
+    "device_authorization": identity.device_authorization,
+    "authorize": identity.authorize,
+    "device": identity.device_page,
+    "discovery": identity.discovery,
+    "jwks": identity.jwks,
+    "accounts": extern_api.accounts,
+    "account": extern_api.account,
+    "openapi": extern_api.openapi,
+}
+
+
+def is_identity_path(path: str) -> bool:
+    """Whether ``path`` belongs to the identity provider (OAuth error shape)."""
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in IDENTITY_PREFIXES)
+
+
+class SiteApp:
+    """The WSGI application serving one :class:`~extern_stub.sites.Site`."""
+
+    def __init__(self, site: Site, quiet: bool = True) -> None:
+        self.site = site
+        self.quiet = quiet
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = StubRequest(environ)
+        trace_id = self.site.new_trace_id()
+        try:
+            body: bytes | None = request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            body = None
+        record = self.record(request, body, trace_id)
+        try:
+            response = self.dispatch(request, body is None, trace_id)
+        except Exception:
+            # A bug in the stub, never the client's fault; still answer in the right shape.
+            logger.exception("unexpected error on %s %s", request.method, request.path)
+            response = self.error_response(request.path, 500, "internal error", trace_id)
+        response.headers["X-Kontur-Trace-Id"] = trace_id
+        record.status = response.status_code
+        return response(environ, start_response)
+
+    def record(self, request: StubRequest, body: bytes | None, trace_id: str) -> RecordedRequest:
+        """Keep what ``request`` carried, for tests to inspect."""
+        authorization = request.authorization
+        basic_auth = None
+        if authorization is not None and authorization.type == "basic":
+            basic_auth = (authorization.username or "", authorization.password or "")
+        record = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=MultiDict(request.args),
+            headers=Headers(request.headers),
+            content_type=request.content_type or "",
+            form=MultiDict() if body is None else MultiDict(request.form),
+            basic_auth=basic_auth,
+            body=body or b"",
+            trace_id=trace_id,
+        )
+        with self.site.lock:
+            self.site.requests.append(record)
+        return record
+
+    def dispatch(self, request: StubRequest, too_large: bool, trace_id: str) -> Response:
+        """Route ``request`` and turn every expected failure into the right error shape."""
+        adapter = URL_MAP.bind_to_environ(request.environ)
+        try:
+            if too_large:
+                raise RequestEntityTooLarge()
+            endpoint, values = adapter.match()
+            handler = HANDLERS[str(endpoint)]
+            return handler(self.site, request, trace_id, **values)
+        except OAuthError as error:
+            return oauth_response(error)
+        except ExternError as error:
+            return extern_response(error, trace_id)
+        except RequestEntityTooLarge:
+            message = f"The request body is larger than {MAX_BODY // 1024} KiB."
+            return self.error_response(request.path, 413, message, trace_id)
+        except MethodNotAllowed as error:
+            message = f"{request.method} is not allowed on {request.path}."
+            response = self.error_response(request.path, 405, message, trace_id)
+            response.headers["Allow"] = ", ".join(error.valid_methods or ())
+            return response
+        except NotFound:
+            message = f"There is no {request.path} here."
+            return self.error_response(request.path, 404, message, trace_id)
+        except HTTPException as error:
+            status = error.code or 400
+            message = error.description or "bad request"
+            return self.error_response(request.path, status, message, trace_id)
+
+    @staticmethod
+    def error_response(path: str, status: int, message: str, trace_id: str) -> Response:
+        """An error in the OAuth shape for identity paths, in the Extern shape elsewhere."""
+        if is_identity_path(path):
+            error = "server_error" if status >= 500 else "invalid_request"
+            return oauth_response(OAuthError(error, message, status))
+        names = {
+            400: "badRequest",
+            404: "notFound",
+            405: "methodNotAllowed",
+            413: "requestTooLarge",
+            500: "internalError",
+        }
+        name = names.get(status, "badRequest" if status < 500 else "internalError")
+        return extern_response(ExternError(status, name, message), trace_id)

@@ -1,0 +1,498 @@
+"""The identity provider: token, device authorization, authorize, discovery endpoints.
+
+Behaviour follows ``FACTS.md``: the token endpoint takes a form body, the client's
+credentials in the body, in HTTP Basic, or in both when they agree, and answers errors with
+HTTP 400 and ``{"error", "error_description"}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import html
+import string
+import urllib.parse
+from collections.abc import Mapping
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from extern_stub.errors import NO_STORE_HEADERS, OAUTH_JSON, OAuthError, json_response
+from extern_stub.sites import (
+    DEVICE_CODE_GRANT,
+    USER_SCOPES,
+    AuthorizationCode,
+    Client,
+    Site,
+)
+
+if TYPE_CHECKING:
+    from werkzeug.datastructures import MultiDict
+
+#: The grants the token endpoint knows.
+GRANT_TYPES = (
+    "client_credentials",
+    "password",
+    DEVICE_CODE_GRANT,
+    "authorization_code",
+    "refresh_token",
+)
+#: The longest ``client_id`` and ``client_secret`` accepted [docs client_credentials_flow.rst].
+MAX_CREDENTIAL_LENGTH = 300
+FORM_TYPE = "application/x-www-form-urlencoded"
+#: The most parameters one form may carry; a form is small.
+MAX_FIELDS = 100
+
+
+# -- request parsing -----------------------------------------------------------------------
+
+
+def single_values(params: MultiDict[str, str], where: str) -> dict[str, str]:
+    """``params`` as a plain dict; a repeated parameter is ``invalid_request`` (RFC 6749 3.1)."""
+    values: dict[str, str] = {}
+    for key, items in params.lists():
+        if len(items) > 1:
+            raise OAuthError("invalid_request", f"The {where} parameter {key!r} is repeated.")
+        if items[0] != "":
+            # "Parameters sent without a value MUST be treated as if they were omitted."
+            values[key] = items[0]
+    return values
+
+
+def read_form(request: Request) -> dict[str, str]:
+    """The form body of ``request``, checked: its type, its encoding, no repeated parameter."""
+    if request.mimetype != FORM_TYPE:
+        shown = request.content_type or "none"
+        raise OAuthError("invalid_request", f"The body must be {FORM_TYPE}, not {shown}.")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in {"utf-8", "utf8", "us-ascii", "ascii"}:
+        raise OAuthError("invalid_request", f"The body must be UTF-8, not {charset}.")
+    body = request.get_data(cache=True)
+    try:
+        text = body.decode("utf-8")
+        # werkzeug parses the form; this only refuses what it would silently repair.
+        urllib.parse.parse_qsl(
+            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS
+        )
+    except UnicodeDecodeError:
+        raise OAuthError("invalid_request", "The body is not valid UTF-8.") from None
+    except ValueError:
+        raise OAuthError("invalid_request", "The body has too many parameters.") from None
+    return single_values(request.form, "form")
+
+
+def read_query(request: Request) -> dict[str, str]:
+    """The query string of ``request``, checked like a form."""
+    try:
+        urllib.parse.parse_qsl(
+            request.query_string.decode("latin-1"),
+            keep_blank_values=True,
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise OAuthError("invalid_request", "The query string is not valid UTF-8.") from None
+    except ValueError:
+        raise OAuthError("invalid_request", "The query has too many parameters.") from None
+    return single_values(request.args, "query")
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """The client credentials of an ``Authorization: Basic`` header, if there is one."""
+    if "Authorization" not in request.headers:
+        return None
+    authorization = request.authorization
+    if authorization is None or authorization.type != "basic":
+        raise OAuthError(
+            "invalid_client",
+            "The Authorization header must be HTTP Basic: base64(client_id:client_secret).",
+        )
+    # RFC 6749 2.3.1: both parts are form-urlencoded before base64.
+    username = urllib.parse.unquote_plus(authorization.username or "")
+    password = urllib.parse.unquote_plus(authorization.password or "")
+    return username, password
+
+
+def authenticate_client(site: Site, request: Request, form: Mapping[str, str]) -> Client:
+    """The client whose ``client_id`` and ``client_secret`` (api-key) came with ``request``."""
+    client_id = form.get("client_id")
+    secret = form.get("client_secret")
+    basic = basic_credentials(request)
+    if basic is not None:
+        if (client_id is not None and client_id != basic[0]) or (
+            secret is not None and secret != basic[1]
+        ):
+            raise OAuthError(
+                "invalid_client",
+                "The client credentials in the body and in the Authorization header differ.",
+            )
+        client_id, secret = basic
+    if not client_id:
+        raise OAuthError("invalid_client", "client_id is missing.")
+    if not secret:
+        raise OAuthError("invalid_client", "client_secret (the api-key) is missing.")
+    for name, value in (("client_id", client_id), ("client_secret", secret)):
+        if len(value) > MAX_CREDENTIAL_LENGTH:
+            raise OAuthError(
+                "invalid_request", f"{name} is longer than {MAX_CREDENTIAL_LENGTH} characters."
+            )
+    client = site.registry.clients.get(client_id)
+    if client is None or not hmac.compare_digest(
+        secret.encode("utf-8"), client.api_key.encode("utf-8")
+    ):
+        raise OAuthError(
+            "invalid_client",
+            f"Unknown client_id or wrong client_secret for the {site.name} site.",
+        )
+    return client
+
+
+def requested_scopes(
+    client: Client, scope: str | None, *, required: bool, allow_user_scopes: bool
+) -> tuple[str, ...]:
+    """The scopes of a ``scope`` parameter, checked against what ``client`` may ask for."""
+    if scope is None:
+        if required:
+            raise OAuthError("invalid_request", "scope is missing; use scope=extern.api.")
+        return ()
+    scopes = tuple(dict.fromkeys(scope.split()))
+    if not scopes:
+        raise OAuthError("invalid_scope", "scope is empty; use scope=extern.api.")
+    for name in scopes:
+        if name in USER_SCOPES and not allow_user_scopes:
+            raise OAuthError(
+                "invalid_scope",
+                f"The scope {name!r} is about a user; this grant has no user.",
+            )
+        if name not in client.scopes:
+            raise OAuthError("invalid_scope", f"The client may not ask for the scope {name!r}.")
+    return scopes
+
+
+def require(form: Mapping[str, str], *names: str) -> list[str]:
+    """The values of the required parameters ``names``."""
+    for name in names:
+        if name not in form:
+            raise OAuthError("invalid_request", f"{name} is missing.")
+    return [form[name] for name in names]
+
+
+# -- token endpoint ------------------------------------------------------------------------
+
+
+def token_response(body: Mapping[str, Any]) -> Response:
+    """A successful token endpoint answer with the real servers' headers."""
+    return json_response(body, 200, OAUTH_JSON, NO_STORE_HEADERS)
+
+
+def token(site: Site, request: Request, trace_id: str) -> Response:
+    """``POST /connect/token``."""
+    form = read_form(request)
+    client = authenticate_client(site, request, form)
+    grant_type = form.get("grant_type")
+    if grant_type is None:
+        raise OAuthError("invalid_request", "grant_type is missing.")
+    if grant_type not in GRANT_TYPES:
+        raise OAuthError("unsupported_grant_type", f"Unknown grant_type {grant_type!r}.")
+    if grant_type not in client.grant_types:
+        raise OAuthError("unauthorized_client", f"The client may not use the grant {grant_type!r}.")
+    grants = {
+        "client_credentials": client_credentials_grant,
+        "password": password_grant,
+        DEVICE_CODE_GRANT: device_code_grant,
+        "authorization_code": authorization_code_grant,
+        "refresh_token": refresh_token_grant,
+    }
+    return token_response(grants[grant_type](site, client, form))
+
+
+def client_credentials_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+    """Service to service: the application itself, no user."""
+    scopes = requested_scopes(client, form.get("scope"), required=True, allow_user_scopes=False)
+    return site.issue_tokens(client, None, scopes)
+
+
+def password_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+    """A user's login and password (removed from the docs, still in the official SDK)."""
+    username, password = require(form, "username", "password")
+    scopes = requested_scopes(client, form.get("scope"), required=True, allow_user_scopes=True)
+    user = site.registry.users.get(username)
+    if user is None or not hmac.compare_digest(
+        password.encode("utf-8"), user.password.encode("utf-8")
+    ):
+        raise OAuthError("invalid_grant", "Wrong login or password.")
+    return site.issue_tokens(client, user.login, scopes)
+
+
+def device_code_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+    """Polling for a device authorization (RFC 8628 section 3.4)."""
+    (device_code,) = require(form, "device_code")
+    requested_scopes(client, form.get("scope"), required=False, allow_user_scopes=True)
+    with site.lock:
+        device = site.state.devices.get(device_code)
+        if device is None or device.client_id != client.client_id or device.status == "used":
+            raise OAuthError("invalid_grant", "Unknown or already used device_code.")
+        now = site.clock.now()
+        if device.expires_at <= now:
+            raise OAuthError("expired_token", "The device_code has expired; start again.")
+        last_poll, device.last_poll = device.last_poll, now
+        if last_poll is not None and now - last_poll < site.device_interval:
+            raise OAuthError(
+                "slow_down",
+                f"Polled faster than every {site.device_interval} seconds; wait longer.",
+            )
+        if device.status == "denied":
+            raise OAuthError("access_denied", "The user refused the request.")
+        if device.status == "pending":
+            raise OAuthError("authorization_pending", "The user has not answered yet.")
+        device.status = "used"
+        subject = device.subject
+    return site.issue_tokens(client, subject, device.scopes)
+
+
+def authorization_code_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+    """Exchanging an authorization code: single use, short-lived, same redirect_uri."""
+    code_value, redirect_uri = require(form, "code", "redirect_uri")
+    with site.lock:
+        # A code is spent by any attempt to use it, right or wrong.
+        code = site.state.codes.pop(code_value, None)
+    if code is None or code.client_id != client.client_id:
+        raise OAuthError("invalid_grant", "Unknown or already used code.")
+    if code.expires_at <= site.clock.now():
+        raise OAuthError("invalid_grant", "The code has expired.")
+    if code.redirect_uri != redirect_uri:
+        raise OAuthError("invalid_grant", "redirect_uri differs from the one of the request.")
+    if code.code_challenge is not None:
+        verifier = form.get("code_verifier")
+        if verifier is None:
+            raise OAuthError("invalid_grant", "code_verifier is missing.")
+        if code.code_challenge_method == "S256":
+            digest = hashlib.sha256(verifier.encode("utf-8")).digest()
+            expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        else:
+            expected = verifier
+        if not hmac.compare_digest(expected.encode("utf-8"), code.code_challenge.encode("utf-8")):
+            raise OAuthError("invalid_grant", "code_verifier does not match code_challenge.")
+    return site.issue_tokens(client, code.subject, code.scopes)
+
+
+def refresh_token_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
+    """A new access token for a refresh token; the refresh token is replaced."""
+    (value,) = require(form, "refresh_token")
+    with site.lock:
+        refresh = site.state.refresh_tokens.get(value)
+        if refresh is None or refresh.client_id != client.client_id:
+            raise OAuthError("invalid_grant", "Unknown or already used refresh_token.")
+        scopes = refresh.scopes
+        if "scope" in form:
+            asked = requested_scopes(client, form["scope"], required=False, allow_user_scopes=True)
+            if not set(asked) <= set(refresh.scopes):
+                raise OAuthError("invalid_scope", "scope is wider than the original grant.")
+            scopes = asked
+        del site.state.refresh_tokens[value]
+    return site.issue_tokens(client, refresh.subject, scopes)
+
+
+# -- device flow ---------------------------------------------------------------------------
+
+
+def device_authorization(site: Site, request: Request, trace_id: str) -> Response:
+    """``POST /connect/deviceauthorization`` (RFC 8628 section 3.1)."""
+    form = read_form(request)
+    client = authenticate_client(site, request, form)
+    if DEVICE_CODE_GRANT not in client.grant_types:
+        raise OAuthError("unauthorized_client", "The client may not use the device flow.")
+    scopes = requested_scopes(client, form.get("scope"), required=True, allow_user_scopes=True)
+    device = site.create_device(client, scopes)
+    verification_uri = f"{site.base_url}/device"
+    query = urllib.parse.urlencode({"user_code": device.user_code})
+    body = {
+        "device_code": device.device_code,
+        "user_code": device.user_code,
+        "verification_uri": verification_uri,
+        "verification_uri_complete": f"{verification_uri}?{query}",
+        "expires_in": site.device_lifetime,
+        "interval": site.device_interval,
+    }
+    return token_response(body)
+
+
+def device_page(site: Site, request: Request, trace_id: str) -> Response:
+    """``/device``: the page where a person approves or denies a device."""
+    if request.method == "GET":
+        params = request.args
+        user_code = params.get("user_code", "") if len(params.getlist("user_code")) < 2 else ""
+        return render("device.html", site, user_code=user_code, message="")
+    form = read_form(request)
+    user_code = form.get("user_code", "")
+    device = site.find_device(user_code)
+    if device is None:
+        message = "Unknown or expired code. Check the code your application shows."
+        return render("device.html", site, 400, user_code=user_code, message=message)
+    action = form.get("action", "approve")
+    if action == "deny":
+        site.deny_device(user_code)
+        return render("done.html", site, message="Access denied. You can close this page.")
+    user = site.registry.users.get(form.get("login", ""))
+    if user is None or not hmac.compare_digest(
+        form.get("password", "").encode("utf-8"), user.password.encode("utf-8")
+    ):
+        message = "Wrong login or password."
+        return render("device.html", site, 400, user_code=user_code, message=message)
+    site.approve_device(user_code, user.login)
+    return render("done.html", site, message="Device approved. Return to your application.")
+
+
+# -- authorization code flow ---------------------------------------------------------------
+
+
+def authorize(site: Site, request: Request, trace_id: str) -> Response:
+    """``/connect/authorize``: GET shows the login-and-consent page, POST answers it."""
+    params = read_query(request) if request.method == "GET" else read_form(request)
+    client = site.registry.clients.get(params.get("client_id", ""))
+    if client is None:
+        raise OAuthError("invalid_client", "Unknown client_id.")
+    redirect_uri = params.get("redirect_uri")
+    if redirect_uri is None or redirect_uri not in client.redirect_uris:
+        raise OAuthError("invalid_request", "redirect_uri is not registered for this client.")
+    # The redirect URI is trusted from here on: errors go back to the application.
+    state = params.get("state")
+    try:
+        request_fields = check_authorize_request(client, params)
+    except OAuthError as error:
+        return redirect_back(
+            redirect_uri, error=error.error, error_description=error.description, state=state
+        )
+    if request.method == "GET":
+        return render_login(site, request_fields, message="")
+    if params.get("action") == "deny":
+        return redirect_back(
+            redirect_uri, error="access_denied", error_description="The user refused.", state=state
+        )
+    user = site.registry.users.get(params.get("login", ""))
+    if user is None or not hmac.compare_digest(
+        params.get("password", "").encode("utf-8"), user.password.encode("utf-8")
+    ):
+        return render_login(site, request_fields, message="Wrong login or password.", status=400)
+    scopes = tuple(dict.fromkeys(params["scope"].split()))
+    value = site.create_code(
+        AuthorizationCode(
+            client_id=client.client_id,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
+            subject=user.login,
+            expires_at=site.clock.now() + site.code_lifetime,
+            code_challenge=params.get("code_challenge"),
+            code_challenge_method=params.get("code_challenge_method", "plain")
+            if "code_challenge" in params
+            else None,
+            nonce=params.get("nonce"),
+        )
+    )
+    return redirect_back(redirect_uri, code=value, state=state)
+
+
+AUTHORIZE_FIELDS = (
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+)
+
+
+def check_authorize_request(client: Client, params: Mapping[str, str]) -> dict[str, str]:
+    """The parameters of an authorization request, checked; the ones to carry to the form."""
+    if params.get("response_type") != "code":
+        raise OAuthError("unsupported_response_type", "response_type must be code.")
+    if "authorization_code" not in client.grant_types:
+        raise OAuthError("unauthorized_client", "The client may not use this flow.")
+    requested_scopes(client, params.get("scope"), required=True, allow_user_scopes=True)
+    if "state" not in params:
+        raise OAuthError("invalid_request", "state is missing.")
+    if params.get("code_challenge_method", "plain") not in {"plain", "S256"}:
+        raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain.")
+    return {name: params[name] for name in AUTHORIZE_FIELDS if name in params}
+
+
+def redirect_back(redirect_uri: str, **params: str | None) -> Response:
+    """A redirect to the application with ``params`` added to its query."""
+    parts = urllib.parse.urlsplit(redirect_uri)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    query += [(key, value) for key, value in params.items() if value is not None]
+    location = urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    response = redirect(location, code=302)
+    response.headers.update(NO_STORE_HEADERS)
+    return response
+
+
+def render_login(
+    site: Site, fields: Mapping[str, str], message: str, status: int = 200
+) -> Response:
+    """The login-and-consent page, carrying the authorization request in hidden fields."""
+    client = site.registry.clients[fields["client_id"]]
+    hidden = "\n".join(
+        f'    <input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
+        for name, value in fields.items()
+    )
+    return render(
+        "login.html",
+        site,
+        status,
+        client_name=client.name,
+        scope=fields.get("scope", ""),
+        hidden_fields_html=hidden,
+        message=message,
+    )
+
+
+# -- discovery -----------------------------------------------------------------------------
+
+
+def discovery(site: Site, request: Request, trace_id: str) -> Response:
+    """``GET /.well-known/openid-configuration`` with this stub's own URLs."""
+    base = site.base_url
+    scopes = sorted({scope for client in site.registry.clients.values() for scope in client.scopes})
+    body = {
+        "issuer": base,
+        "jwks_uri": f"{base}/.well-known/openid-configuration/jwks",
+        "authorization_endpoint": f"{base}/connect/authorize",
+        "token_endpoint": f"{base}/connect/token",
+        "device_authorization_endpoint": f"{base}/connect/deviceauthorization",
+        "scopes_supported": scopes,
+        "grant_types_supported": list(GRANT_TYPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "code_challenge_methods_supported": ["plain", "S256"],
+    }
+    return json_response(body, 200, OAUTH_JSON)
+
+
+def jwks(site: Site, request: Request, trace_id: str) -> Response:
+    """``GET /.well-known/openid-configuration/jwks``: the stub signs nothing, so no keys."""
+    return json_response({"keys": []}, 200, OAUTH_JSON)
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+def render(template: str, site: Site, status: int = 200, **values: str) -> Response:
+    """An HTML page from ``templates/``; values are escaped unless their name ends in _html."""
+    text = resources.files("extern_stub").joinpath("templates", template).read_text("utf-8")
+    escaped = {
+        key: value if key.endswith("_html") else html.escape(value) for key, value in values.items()
+    }
+    escaped["site"] = html.escape(site.name)
+    page = string.Template(text).substitute(escaped)
+    response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    response.headers.update(NO_STORE_HEADERS)
+    return response

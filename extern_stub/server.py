@@ -1,0 +1,147 @@
+"""Both sites, each on its own threaded werkzeug server."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from extern_stub.app import SiteApp
+from extern_stub.sites import SITE_NAMES, Site, load_registries
+
+
+class StubRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler with a stable ``Server`` header, a seeded ``Date``, optional logs."""
+
+    #: Seconds a client may stay silent before its connection is dropped: nothing hangs.
+    timeout = 10
+
+    def _app(self) -> SiteApp:
+        app = self.server.app  # type: ignore[attr-defined]
+        assert isinstance(app, SiteApp)
+        return app
+
+    def version_string(self) -> str:
+        return "extern-stub"
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        clock = self._app().site.clock
+        if clock.frozen and timestamp is None:
+            return clock.http_date()
+        return super().date_time_string(timestamp)
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        if not self._app().quiet:
+            super().log(type, f"[{self._app().site.name}] {message}", *args)
+
+
+def url_host(host: str) -> str:
+    """``host`` as it goes in a URL a client on this machine can use."""
+    if host in {"0.0.0.0", ""}:  # noqa: S104 - translating, not binding
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+class StubServer:
+    """The test and production sites of the stub, each on its own port.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`. ``sites`` maps
+    ``"test"`` and ``"production"`` to their :class:`~extern_stub.sites.Site`.
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        test_port: int = 0,
+        production_port: int = 0,
+        seed: int | None = None,
+        device_interval: int = 3,
+        token_lifetime: int = 86400,
+        registry_path: Path | None = None,
+        quiet: bool = True,
+    ) -> None:
+        registries = load_registries(registry_path)
+        self.host = host
+        self.quiet = quiet
+        self.seed = seed
+        self.sites: dict[str, Site] = {
+            name: Site(
+                name,
+                registries[name],
+                seed=seed,
+                device_interval=device_interval,
+                token_lifetime=token_lifetime,
+            )
+            for name in SITE_NAMES
+        }
+        self._ports = {"test": test_port, "production": production_port}
+        self._servers: list[BaseWSGIServer] = []
+        self._threads: list[threading.Thread] = []
+
+    def __repr__(self) -> str:
+        urls = ", ".join(f"{name}={site.base_url}" for name, site in self.sites.items())
+        return f"<StubServer {urls}>"
+
+    def start(self) -> StubServer:
+        """Bind both sites and serve them from background threads."""
+        if self._servers:
+            raise RuntimeError("the stub is already running")
+        try:
+            for name, site in self.sites.items():
+                try:
+                    server = make_server(
+                        self.host,
+                        self._ports[name],
+                        SiteApp(site, quiet=self.quiet),
+                        threaded=True,
+                        request_handler=StubRequestHandler,
+                    )
+                except SystemExit:
+                    # werkzeug prints why (e.g. the port is in use) and exits; raise instead.
+                    raise OSError(f"cannot bind {self.host}:{self._ports[name]}") from None
+                self._servers.append(server)
+                site.base_url = f"http://{url_host(self.host)}:{server.port}"
+                thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.1},
+                    name=f"extern-stub-{name}",
+                    daemon=True,
+                )
+                thread.start()
+                self._threads.append(thread)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the ports."""
+        for server in self._servers:
+            server.shutdown()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        for server in self._servers:
+            server.server_close()
+        self._servers.clear()
+        self._threads.clear()
+
+    def reset(self) -> None:
+        """Clear every site's state and restart the seeded sequences."""
+        for site in self.sites.values():
+            site.reset()
+
+    def __enter__(self) -> StubServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,487 @@
+"""A site: its registry (clients, users, accounts, read from ``sites.json``) and its state.
+
+The state (tokens, devices, authorization codes, recorded requests, requests in flight) lives
+in memory and is cleared by :meth:`Site.reset`. With a seed, every random value comes from
+sequences that :meth:`Site.reset` restarts, so the same requests get the same answers.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html.parser
+import json
+import random
+import secrets
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.datastructures import Headers, MultiDict
+
+#: The device flow grant, named as RFC 8628 names it.
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+#: Scope of the Extern API.
+EXTERN_SCOPE = "extern.api"
+#: Scopes about a user, which a client without a user must not ask for.
+USER_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+#: Site names, in the order they are printed.
+SITE_NAMES = ("test", "production")
+#: A fixed instant shown as the time of day when the stub runs with a seed (2025-01-01 UTC).
+FROZEN_EPOCH = 1_735_689_600.0
+#: Alphabet of user codes: consonants only, no look-alikes (RFC 8628 section 6.1).
+USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
+
+
+@dataclass(frozen=True)
+class Client:
+    """An application registered at a site: its service name and api-key."""
+
+    client_id: str
+    api_key: str
+    name: str
+    grant_types: frozenset[str]
+    scopes: frozenset[str]
+    redirect_uris: tuple[str, ...]
+    accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class User:
+    """A person who can sign in at a site."""
+
+    login: str
+    password: str
+    accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Everything a site knows before any request: clients, users and accounts."""
+
+    clients: Mapping[str, Client]
+    users: Mapping[str, User]
+    accounts: Mapping[str, Mapping[str, str]]
+
+
+def load_registries(path: Path | None = None) -> dict[str, Registry]:
+    """Read both sites' registries from ``path`` (default: the packaged ``sites.json``)."""
+    if path is None:
+        text = resources.files("extern_stub").joinpath("sites.json").read_text("utf-8")
+    else:
+        text = path.read_text("utf-8")
+    data = json.loads(text)
+    registries = {}
+    for name in SITE_NAMES:
+        site = data[name]
+        clients = {
+            c["client_id"]: Client(
+                client_id=c["client_id"],
+                api_key=c["api_key"],
+                name=c.get("name", c["client_id"]),
+                grant_types=frozenset(c["grant_types"]),
+                scopes=frozenset(c["scopes"]),
+                redirect_uris=tuple(c.get("redirect_uris", ())),
+                accounts=tuple(c.get("accounts", ())),
+            )
+            for c in site["clients"]
+        }
+        users = {
+            u["login"]: User(u["login"], u["password"], tuple(u.get("accounts", ())))
+            for u in site["users"]
+        }
+        accounts = {a["id"]: dict(a) for a in site["accounts"]}
+        registries[name] = Registry(clients, users, accounts)
+    return registries
+
+
+@dataclass
+class RecordedRequest:
+    """One request a site received, as the stub parsed it."""
+
+    method: str
+    path: str
+    query: MultiDict[str, str]
+    headers: Headers
+    content_type: str
+    form: MultiDict[str, str]
+    basic_auth: tuple[str, str] | None
+    body: bytes
+    trace_id: str
+    status: int | None = None
+
+
+@dataclass
+class AccessToken:
+    """An issued access token and what it grants."""
+
+    client_id: str
+    subject: str | None
+    scopes: tuple[str, ...]
+    expires_at: float
+
+
+@dataclass
+class RefreshToken:
+    """An issued refresh token; it is replaced by a new one each time it is used."""
+
+    client_id: str
+    subject: str
+    scopes: tuple[str, ...]
+
+
+@dataclass
+class Device:
+    """A device authorization request (RFC 8628) waiting for its user."""
+
+    device_code: str
+    user_code: str
+    client_id: str
+    scopes: tuple[str, ...]
+    expires_at: float
+    status: str = "pending"  # pending, approved, denied, used
+    subject: str | None = None
+    last_poll: float | None = None
+
+
+@dataclass
+class AuthorizationCode:
+    """An authorization code: single use, short-lived, bound to its client and redirect URI."""
+
+    client_id: str
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    subject: str
+    expires_at: float
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+    nonce: str | None = None
+
+
+class Sequences:
+    """Random values: from the OS, or with a seed from sequences that restart on reset."""
+
+    def __init__(self, seed: int | None, site: str) -> None:
+        self._seed = seed
+        self._site = site
+        self._lock = threading.Lock()
+        self.restart()
+
+    def restart(self) -> None:
+        """Start the seeded sequences over."""
+        with self._lock:
+            self._streams: dict[str, random.Random] = {}
+
+    def _stream(self, purpose: str) -> random.Random | None:
+        if self._seed is None:
+            return None
+        stream = self._streams.get(purpose)
+        if stream is None:
+            stream = self._streams[purpose] = random.Random(  # noqa: S311 - reproducible on purpose
+                f"{self._seed}:{self._site}:{purpose}"
+            )
+        return stream
+
+    def hex(self, purpose: str, nbytes: int, upper: bool = False) -> str:
+        """``nbytes`` random bytes as hex digits."""
+        with self._lock:
+            stream = self._stream(purpose)
+            value = secrets.token_hex(nbytes) if stream is None else stream.randbytes(nbytes).hex()
+        return value.upper() if upper else value
+
+    def user_code(self) -> str:
+        """A user code a person can type: ``BCDF-GHJK``."""
+        with self._lock:
+            stream = self._stream("user_code")
+            letters = [
+                secrets.choice(USER_CODE_ALPHABET)
+                if stream is None
+                else stream.choice(USER_CODE_ALPHABET)
+                for _ in range(8)
+            ]
+        return "".join(letters[:4]) + "-" + "".join(letters[4:])
+
+
+class Clock:
+    """Time for lifetimes and polling intervals; tests move it forward with :meth:`advance`.
+
+    Intervals are measured on the monotonic clock plus an offset. The time of day shown in
+    ``Date`` headers is real, or frozen at :data:`FROZEN_EPOCH` (plus the offset) with a seed.
+    """
+
+    def __init__(self, frozen: bool) -> None:
+        self.frozen = frozen
+        self._offset = 0.0
+
+    def now(self) -> float:
+        """Seconds on a clock that only moves forward."""
+        return time.monotonic() + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Pretend ``seconds`` have passed: tokens, codes and devices age by that much."""
+        self._offset += seconds
+
+    def reset(self) -> None:
+        """Forget any :meth:`advance`."""
+        self._offset = 0.0
+
+    def http_date(self) -> str:
+        """The time of day as an HTTP ``Date`` header value."""
+        wall = FROZEN_EPOCH + self._offset if self.frozen else time.time()
+        return email.utils.formatdate(wall, usegmt=True)
+
+
+@dataclass
+class SiteState:
+    """Everything :meth:`Site.reset` clears."""
+
+    access_tokens: dict[str, AccessToken] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    devices: dict[str, Device] = field(default_factory=dict)
+    codes: dict[str, AuthorizationCode] = field(default_factory=dict)
+    in_flight: dict[str, int] = field(default_factory=dict)
+
+
+class Site:
+    """One Kontur site: an identity provider and an Extern API on one base URL."""
+
+    def __init__(
+        self,
+        name: str,
+        registry: Registry,
+        seed: int | None = None,
+        device_interval: int = 3,
+        device_lifetime: int = 300,
+        token_lifetime: int = 86400,
+        code_lifetime: int = 300,
+        max_in_flight: int = 20,
+    ) -> None:
+        self.name = name
+        self.registry = registry
+        self.seed = seed
+        self.device_interval = device_interval
+        self.device_lifetime = device_lifetime
+        self.token_lifetime = token_lifetime
+        self.code_lifetime = code_lifetime
+        self.max_in_flight = max_in_flight
+        self.base_url = ""
+        self.clock = Clock(frozen=seed is not None)
+        self.sequences = Sequences(seed, name)
+        self.lock = threading.RLock()
+        self.state = SiteState()
+        self.requests: list[RecordedRequest] = []
+        #: Approve every new device at once, as the demo user (for unattended recordings).
+        self.auto_approve_devices = False
+        #: Seconds each Extern API call takes, to let tests hold requests in flight.
+        self.api_delay = 0.0
+        demo_client = next(iter(registry.clients.values()))
+        demo_user = next(iter(registry.users.values()))
+        self.client_id = demo_client.client_id
+        self.api_key = demo_client.api_key
+        self.user_login = demo_user.login
+        self.user_password = demo_user.password
+
+    def __repr__(self) -> str:
+        return f"<Site {self.name} {self.base_url or '(not started)'}>"
+
+    def reset(self) -> None:
+        """Forget tokens, devices, codes, recorded requests; restart the seeded sequences."""
+        with self.lock:
+            self.state = SiteState()
+            self.requests.clear()
+            self.sequences.restart()
+            self.clock.reset()
+            self.auto_approve_devices = False
+            self.api_delay = 0.0
+
+    def env(self) -> dict[str, str]:
+        """The ``KONTUR_*`` variables that point the examples at this site."""
+        return {
+            "KONTUR_SITE": self.name,
+            "KONTUR_CLIENT_ID": self.client_id,
+            "KONTUR_API_KEY": self.api_key,
+            "KONTUR_IDENTITY_URL": self.base_url,
+            "KONTUR_API_URL": self.base_url,
+        }
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def new_trace_id(self) -> str:
+        """A trace id for one response: 32 hex digits."""
+        return self.sequences.hex("trace_id", 16)
+
+    def issue_tokens(
+        self, client: Client, subject: str | None, scopes: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """Issue an access token (and, for a user, a refresh token); the token response body."""
+        access_token = self.sequences.hex("access_token", 32)
+        body: dict[str, Any] = {
+            "access_token": access_token,
+            "token_type": "Bearer",
+            "expires_in": self.token_lifetime,
+        }
+        with self.lock:
+            self.state.access_tokens[access_token] = AccessToken(
+                client.client_id, subject, scopes, self.clock.now() + self.token_lifetime
+            )
+            if subject is not None and "refresh_token" in client.grant_types:
+                refresh_token = self.sequences.hex("refresh_token", 32)
+                self.state.refresh_tokens[refresh_token] = RefreshToken(
+                    client.client_id, subject, scopes
+                )
+                body["refresh_token"] = refresh_token
+        if subject is not None:
+            body["scope"] = " ".join(scopes)
+        return body
+
+    def access_token(self, token: str) -> AccessToken | None:
+        """The live access token ``token``, or None when unknown or expired."""
+        with self.lock:
+            info = self.state.access_tokens.get(token)
+            if info is None or info.expires_at <= self.clock.now():
+                return None
+            return info
+
+    @contextmanager
+    def in_flight(self, client_id: str) -> Iterator[bool]:
+        """Count a request of ``client_id`` in flight; yields False when over the limit."""
+        with self.lock:
+            counters = self.state.in_flight
+            counters[client_id] = counters.get(client_id, 0) + 1
+            allowed = counters[client_id] <= self.max_in_flight
+        try:
+            yield allowed
+        finally:
+            with self.lock:
+                counters[client_id] -= 1
+
+    # -- device flow ----------------------------------------------------------------------
+
+    def create_device(self, client: Client, scopes: tuple[str, ...]) -> Device:
+        """Start a device authorization for ``client``."""
+        with self.lock:
+            device = Device(
+                device_code=self.sequences.hex("device_code", 32, upper=True),
+                user_code=self.sequences.user_code(),
+                client_id=client.client_id,
+                scopes=scopes,
+                expires_at=self.clock.now() + self.device_lifetime,
+            )
+            self.state.devices[device.device_code] = device
+            if self.auto_approve_devices:
+                device.status = "approved"
+                device.subject = self.user_login
+            return device
+
+    def find_device(self, user_code: str) -> Device | None:
+        """The live, undecided device with ``user_code`` (any case, hyphen optional)."""
+        wanted = normalize_user_code(user_code)
+        with self.lock:
+            for device in self.state.devices.values():
+                if normalize_user_code(device.user_code) == wanted:
+                    if device.status != "pending" or device.expires_at <= self.clock.now():
+                        return None
+                    return device
+        return None
+
+    def approve_device(self, user_code: str, login: str | None = None) -> None:
+        """Let the device with ``user_code`` get a token, as user ``login`` (default: demo)."""
+        self._decide_device(user_code, "approved", login or self.user_login)
+
+    def deny_device(self, user_code: str) -> None:
+        """Refuse the device with ``user_code``: its next poll answers ``access_denied``."""
+        self._decide_device(user_code, "denied", None)
+
+    def _decide_device(self, user_code: str, status: str, subject: str | None) -> None:
+        with self.lock:
+            device = self.find_device(user_code)
+            if device is None:
+                raise KeyError(f"no device waiting with user code {user_code!r}")
+            device.status = status
+            device.subject = subject
+
+    # -- authorization code flow ----------------------------------------------------------
+
+    def create_code(self, code: AuthorizationCode) -> str:
+        """Store an authorization code; its value."""
+        value = self.sequences.hex("authorization_code", 32, upper=True)
+        with self.lock:
+            self.state.codes[value] = code
+        return value
+
+    def authorize(
+        self,
+        url: str,
+        login: str | None = None,
+        password: str | None = None,
+        consent: bool = True,
+    ) -> str:
+        """Sign in and consent on the page at ``url``, as a browser would.
+
+        Opens ``url`` (an ``/connect/authorize`` URL an example built), fills the login form
+        with ``login`` and ``password`` (default: the demo user), presses "Allow" (or "Deny"
+        when ``consent`` is false) and returns the URL the browser is then redirected to.
+        Raises :class:`AuthorizeError` when the page refuses the request or the login.
+        """
+        with requests.Session() as browser:
+            page = browser.get(url, allow_redirects=False, timeout=10)
+            if page.is_redirect:
+                return page.headers["Location"]
+            if page.status_code != 200:
+                raise AuthorizeError(f"{page.status_code}: {page.text}")
+            form = _FormParser.parse(page.text)
+            fields = dict(form.fields)
+            fields["login"] = self.user_login if login is None else login
+            fields["password"] = self.user_password if password is None else password
+            fields["action"] = "allow" if consent else "deny"
+            target = urllib.parse.urljoin(page.url, form.action or "")
+            answer = browser.post(target, data=fields, allow_redirects=False, timeout=10)
+            if not answer.is_redirect:
+                raise AuthorizeError(f"{answer.status_code}: login refused")
+            return answer.headers["Location"]
+
+
+class AuthorizeError(Exception):
+    """The login-and-consent page did not redirect back to the application."""
+
+
+def normalize_user_code(user_code: str) -> str:
+    """A user code without hyphens and spaces, upper case."""
+    return "".join(ch for ch in user_code.upper() if ch.isalnum())
+
+
+class _FormParser(html.parser.HTMLParser):
+    """Finds the first form of a page: its action and its hidden fields."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: list[tuple[str, str]] = []
+        self._in_form = False
+
+    @classmethod
+    def parse(cls, text: str) -> _FormParser:
+        parser = cls()
+        parser.feed(text)
+        parser.close()
+        if parser.action is None:
+            raise AuthorizeError("the page has no form")
+        return parser
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {key: value or "" for key, value in attrs}
+        if tag == "form" and self.action is None:
+            self.action = values.get("action", "")
+            self._in_form = True
+        elif tag == "input" and self._in_form and values.get("type") == "hidden":
+            self.fields.append((values.get("name", ""), values.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
