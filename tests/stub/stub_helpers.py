@@ -1,0 +1,63 @@
+"""Short ways to call the stub in its own tests."""
+
+import requests
+
+from extern_stub import Site
+
+TIMEOUT = 5
+
+
+def call_token(site: Site, data: dict | None = None, **kwargs) -> requests.Response:
+    """POST a form to the token endpoint of ``site``."""
+    return requests.post(f"{site.base_url}/connect/token", data=data, timeout=TIMEOUT, **kwargs)
+
+
+def client_credentials(site: Site, **extra: str) -> dict[str, str]:
+    """A valid client-credentials form for the demo client of ``site``."""
+    return {
+        "grant_type": "client_credentials",
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+        "scope": "extern.api",
+        **extra,
+    }
+
+
+def get_token(site: Site, data: dict | None = None, **kwargs) -> dict:
+    """The token response of a successful request (default: client credentials)."""
+    answer = call_token(site, data or client_credentials(site), **kwargs)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def api_get(site: Site, path: str, token: str | None, **kwargs) -> requests.Response:
+    """GET an Extern API path of ``site`` with ``token``."""
+    headers = kwargs.pop("headers", {})
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return requests.get(f"{site.base_url}{path}", headers=headers, timeout=TIMEOUT, **kwargs)
+
+
+def oauth_error(answer: requests.Response, status: int = 400) -> str:
+    """The ``error`` of an OAuth error answer, after checking its shape and headers."""
+    assert answer.status_code == status, (answer.status_code, answer.text)
+    assert answer.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert answer.headers["Cache-Control"] == "no-store, no-cache, max-age=0"
+    assert answer.headers["Pragma"] == "no-cache"
+    assert len(answer.headers["X-Kontur-Trace-Id"]) == 32
+    body = answer.json()
+    assert set(body) == {"error", "error_description"}
+    assert body["error_description"]
+    return body["error"]
+
+
+def extern_error(answer: requests.Response, status: int) -> str:
+    """The ``id`` of an Extern API error answer, after checking its shape."""
+    assert answer.status_code == status, (answer.status_code, answer.text)
+    assert answer.headers["Content-Type"].startswith("application/json")
+    body = answer.json()
+    assert set(body) >= {"id", "status-code", "message", "trace-id"}
+    assert body["status-code"] == status
+    assert body["trace-id"] == answer.headers["X-Kontur-Trace-Id"]
+    assert body["id"].startswith("urn:error:externapi:")
+    return body["id"].removeprefix("urn:error:externapi:")

@@ -1,0 +1,189 @@
+"""The Extern API: accounts, the error shape, tokens of other sites, in-flight limit."""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from stub_helpers import api_get, client_credentials, extern_error, get_token
+
+from extern_stub import Site
+
+
+def test_accounts_list_has_the_kebab_case_shape(site: Site, access_token: str) -> None:
+    answer = api_get(site, "/v1?skip=0&take=10", access_token)
+    assert answer.status_code == 200
+    assert re.fullmatch("[0-9a-f]{32}", answer.headers["X-Kontur-Trace-Id"])
+    body = answer.json()
+    assert set(body) == {"skip", "take", "total-count", "accounts"}
+    assert (body["skip"], body["take"], body["total-count"]) == (0, 10, 3)
+    first = body["accounts"][0]
+    assert set(first) == {"id", "inn", "kpp", "organization-name", "links"}
+    assert re.fullmatch("[0-9]{10}", first["inn"])
+    assert re.fullmatch("[0-9]{9}", first["kpp"])
+    assert first["links"] == [{"rel": "self", "href": f"{site.base_url}/v1/{first['id']}"}]
+
+
+def test_accounts_are_paginated(site: Site, access_token: str) -> None:
+    everything = api_get(site, "/v1?skip=0&take=3", access_token).json()["accounts"]
+    page = api_get(site, "/v1?skip=1&take=1", access_token).json()
+    assert page["total-count"] == 3
+    assert page["accounts"] == everything[1:2]
+    past_the_end = api_get(site, "/v1?skip=5&take=2", access_token).json()
+    assert past_the_end["accounts"] == []
+    defaults = api_get(site, "/v1", access_token).json()
+    assert (defaults["skip"], defaults["take"]) == (0, 100)
+
+
+def test_one_account_follows_its_link(site: Site, access_token: str) -> None:
+    listed = api_get(site, "/v1?take=1", access_token).json()["accounts"][0]
+    href = listed["links"][0]["href"]
+    answer = requests.get(href, headers={"Authorization": f"Bearer {access_token}"}, timeout=5)
+    assert answer.status_code == 200
+    assert answer.json() == listed
+
+
+def test_a_user_sees_the_user_accounts(site: Site) -> None:
+    token = get_token(
+        site,
+        {
+            "grant_type": "password",
+            "client_id": site.client_id,
+            "client_secret": site.api_key,
+            "username": site.user_login,
+            "password": site.user_password,
+            "scope": "extern.api",
+        },
+    )["access_token"]
+    assert api_get(site, "/v1", token).json()["total-count"] == 2
+
+
+def test_unknown_account_is_404(site: Site, access_token: str) -> None:
+    answer = api_get(site, "/v1/00000000-0000-0000-0000-000000000000", access_token)
+    assert extern_error(answer, 404) == "accountNotFound"
+
+
+def test_another_clients_account_is_404(site: Site, production: Site, access_token: str) -> None:
+    other = next(iter(production.registry.accounts))
+    assert extern_error(api_get(site, f"/v1/{other}", access_token), 404) == "accountNotFound"
+
+
+@pytest.mark.parametrize(
+    "query", ["skip=-1", "take=-5", "skip=abc", "take=1001", "take=1.5", "skip=0&skip=1", "take="]
+)
+def test_bad_skip_or_take_is_400(site: Site, access_token: str, query: str) -> None:
+    answer = api_get(site, f"/v1?{query}", access_token)
+    assert extern_error(answer, 400) == "invalidParameter"
+
+
+def test_missing_token_is_401(site: Site) -> None:
+    answer = api_get(site, "/v1", None)
+    assert extern_error(answer, 401) == "unauthorized"
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("header", ["Bearer ", "Basic dXNlcjpwYXNz", "Bearer" + " x" * 3, "token"])
+def test_malformed_authorization_is_401(site: Site, header: str) -> None:
+    answer = api_get(site, "/v1", None, headers={"Authorization": header})
+    assert extern_error(answer, 401) == "unauthorized"
+
+
+def test_unknown_token_is_401(site: Site) -> None:
+    assert extern_error(api_get(site, "/v1", "0" * 64), 401) == "unauthorized"
+
+
+def test_the_api_key_itself_is_not_a_token(site: Site) -> None:
+    assert extern_error(api_get(site, "/v1", site.api_key), 401) == "unauthorized"
+
+
+def test_token_of_the_other_site_is_401(site: Site, production: Site) -> None:
+    production_token = get_token(production)["access_token"]
+    assert extern_error(api_get(site, "/v1", production_token), 401) == "unauthorized"
+    assert api_get(production, "/v1", production_token).status_code == 200
+
+
+def test_expired_token_is_401(site: Site, access_token: str) -> None:
+    assert api_get(site, "/v1", access_token).status_code == 200
+    site.clock.advance(86400)
+    assert extern_error(api_get(site, "/v1", access_token), 401) == "unauthorized"
+
+
+def test_token_without_extern_scope_is_403(site: Site) -> None:
+    url = (
+        f"{site.base_url}/connect/authorize?response_type=code&client_id={site.client_id}"
+        "&redirect_uri=http://127.0.0.1:8400/callback&scope=openid&state=s"
+    )
+    code = requests.utils.urlparse(site.authorize(url)).query.split("code=")[1].split("&")[0]
+    token = get_token(
+        site,
+        {
+            "grant_type": "authorization_code",
+            "client_id": site.client_id,
+            "client_secret": site.api_key,
+            "code": code,
+            "redirect_uri": "http://127.0.0.1:8400/callback",
+        },
+    )["access_token"]
+    assert extern_error(api_get(site, "/v1", token), 403) == "forbidden"
+
+
+def test_reset_forgets_tokens(stub, site: Site, access_token: str) -> None:
+    stub.reset()
+    assert extern_error(api_get(site, "/v1", access_token), 401) == "unauthorized"
+
+
+def test_more_than_20_requests_in_flight_get_429(site: Site, access_token: str) -> None:
+    site.api_delay = 0.5
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        answers = list(pool.map(lambda _: api_get(site, "/v1", access_token), range(25)))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses.count(200) == 20
+    assert statuses.count(429) == 5
+    refused = next(answer for answer in answers if answer.status_code == 429)
+    assert extern_error(refused, 429) == "tooManyRequests"
+    assert refused.headers["Retry-After"] == "1"
+    # Once they are done, the client may call again.
+    site.api_delay = 0
+    assert api_get(site, "/v1", access_token).status_code == 200
+
+
+def test_the_limit_is_per_client(site: Site, access_token: str) -> None:
+    service = site.registry.clients["stub-service-only-test"]
+    other_token = get_token(
+        site,
+        client_credentials(site, client_id=service.client_id, client_secret=service.api_key),
+    )["access_token"]
+    site.api_delay = 0.5
+    tokens = [access_token] * 20 + [other_token]
+    with ThreadPoolExecutor(max_workers=21) as pool:
+        answers = list(pool.map(lambda token: api_get(site, "/v1", token), tokens))
+    assert [answer.status_code for answer in answers] == [200] * 21
+
+
+@pytest.mark.parametrize("path", ["/", "/v2", "/v1/a/b", "/%ff", "/v1/%ff%fe"])
+def test_unknown_paths_are_404_in_the_extern_shape(
+    site: Site, access_token: str, path: str
+) -> None:
+    answer = api_get(site, path, access_token)
+    assert extern_error(answer, 404) in {"notFound", "accountNotFound"}
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_other_methods_are_405_in_the_extern_shape(site: Site, method: str) -> None:
+    answer = requests.request(method, f"{site.base_url}/v1", timeout=5)
+    assert extern_error(answer, 405) == "methodNotAllowed"
+    assert "GET" in answer.headers["Allow"]
+
+
+def test_big_body_outside_identity_is_413_in_the_extern_shape(site: Site) -> None:
+    answer = requests.post(f"{site.base_url}/v1", data=b"x" * (65 * 1024), timeout=5)
+    assert extern_error(answer, 413) == "requestTooLarge"
+
+
+def test_head_is_answered_without_a_body(site: Site, access_token: str) -> None:
+    answer = requests.head(
+        f"{site.base_url}/v1", headers={"Authorization": f"Bearer {access_token}"}, timeout=5
+    )
+    assert answer.status_code == 200
+    assert answer.content == b""
+    assert "X-Kontur-Trace-Id" in answer.headers
