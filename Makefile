@@ -9,6 +9,11 @@ SPHINXOPTS ?=
 JOBS       ?= 1
 DOCS_LANG  ?= ru
 PYTEST_ARGS ?=
+LIVE_PORT  ?= 8000
+# The browser tests drive Debian's chromium; `make browser` installs it when missing.
+CHROMIUM   ?= /usr/bin/chromium
+# Reproducible builds: anything dated takes the last commit's time, not the clock's.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 BIN        := $(VENV)/bin
 SPHINXBUILD := $(BIN)/sphinx-build
@@ -43,8 +48,31 @@ $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
 	$(SPHINXBUILD) -c . -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html/$*
 
 .PHONY: test
-test: html  ## build both sites, then run the whole test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: lint html browser  ## lint, build both sites, then run the whole test suite
+	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: $(READY)  ## sphinx-lint the pages and .po files, ruff the Python; errors name file and line
+	$(BIN)/sphinx-lint $(SOURCEDIR)
+	$(BIN)/ruff check --output-format=concise .
+	$(BIN)/ruff format --check --diff .
+
+.PHONY: live
+live: $(READY)  ## live preview, Russian or DOCS_LANG=en, on http://127.0.0.1:8000 (LIVE_PORT), rebuilt on save
+	$(BIN)/sphinx-autobuild -c . -D language=$(DOCS_LANG) -d $(BUILDDIR)/doctrees/$(DOCS_LANG) $(STRICT) $(SPHINXOPTS) \
+		--host 127.0.0.1 --port $(LIVE_PORT) --re-ignore '\.mo$$' \
+		--watch conf.py $(addprefix --watch ,$(wildcard snippets)) \
+		$(SOURCEDIR) $(BUILDDIR)/html/$(DOCS_LANG)
+
+.PHONY: browser
+browser:  ## install Debian's chromium for the browser tests if it is missing (as root)
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	else \
+		echo "$(CHROMIUM) is missing and only root can install it (apt-get install chromium):"; \
+		echo "the browser tests will be skipped, or fail when CI is set."; \
+	fi
 
 .PHONY: stub
 stub: $(READY)  ## start the local stub of the Kontur servers (test and production sites); Ctrl-C stops it
