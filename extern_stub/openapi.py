@@ -64,15 +64,13 @@ def redirect(description: str) -> dict[str, Any]:
     }
 
 
+# Unknown paths (404) and methods (405) answer in the same shapes, outside any operation.
 IDENTITY_ERRORS = {
-    "404": oauth_error("No such endpoint."),
-    "405": oauth_error("Method not allowed."),
     "413": oauth_error("The body is larger than 64 KiB."),
 }
 EXTERN_ERRORS = {
     "401": extern_error("Missing, unknown, expired or other-site access token."),
     "403": extern_error("The access token lacks the scope extern.api."),
-    "405": extern_error("Method not allowed."),
     "413": extern_error("The body is larger than 64 KiB."),
     "429": extern_error("More than 20 requests of this client in flight."),
 }

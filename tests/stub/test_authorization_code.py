@@ -1,0 +1,190 @@
+"""The authorization code flow: the login-and-consent page, codes, redirect_uri checks."""
+
+import base64
+import hashlib
+import urllib.parse
+
+import pytest
+import requests
+from stub_helpers import api_get, call_token, get_token, oauth_error
+
+from extern_stub import AuthorizeError, Site
+
+CALLBACK = "http://127.0.0.1:8400/callback"
+
+
+def authorize_url(site: Site, **overrides: str | None) -> str:
+    params = {
+        "response_type": "code",
+        "client_id": site.client_id,
+        "redirect_uri": CALLBACK,
+        "scope": "openid extern.api",
+        "state": "xyz-42",
+        **overrides,
+    }
+    query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+    return f"{site.base_url}/connect/authorize?{query}"
+
+
+def redirect_params(location: str) -> dict[str, str]:
+    parts = urllib.parse.urlsplit(location)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == CALLBACK
+    return dict(urllib.parse.parse_qsl(parts.query))
+
+
+def exchange(site: Site, code: str, **extra: str) -> requests.Response:
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+        "code": code,
+        "redirect_uri": CALLBACK,
+        **extra,
+    }
+    return call_token(site, form)
+
+
+def test_login_redirects_back_with_code_and_state(site: Site) -> None:
+    params = redirect_params(site.authorize(authorize_url(site)))
+    assert set(params) == {"code", "state"}
+    assert params["state"] == "xyz-42"
+    body = exchange(site, params["code"]).json()
+    assert body["scope"] == "openid extern.api"
+    assert "refresh_token" in body
+    assert api_get(site, "/v1", body["access_token"]).json()["total-count"] == 2
+
+
+def test_the_page_is_a_login_form(site: Site) -> None:
+    page = requests.get(authorize_url(site), timeout=5)
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert 'name="password"' in page.text
+    assert 'value="xyz-42"' in page.text
+    assert "Demo integration" in page.text
+
+
+def test_code_is_single_use(site: Site) -> None:
+    code = redirect_params(site.authorize(authorize_url(site)))["code"]
+    assert exchange(site, code).status_code == 200
+    assert oauth_error(exchange(site, code)) == "invalid_grant"
+
+
+def test_code_is_short_lived(site: Site) -> None:
+    code = redirect_params(site.authorize(authorize_url(site)))["code"]
+    site.clock.advance(301)
+    assert oauth_error(exchange(site, code)) == "invalid_grant"
+
+
+def test_redirect_uri_must_match_at_exchange(site: Site) -> None:
+    code = redirect_params(site.authorize(authorize_url(site)))["code"]
+    wrong = exchange(site, code, redirect_uri="http://localhost:8400/callback")
+    assert oauth_error(wrong) == "invalid_grant"
+    # A failed attempt spends the code too.
+    assert oauth_error(exchange(site, code)) == "invalid_grant"
+
+
+def test_missing_redirect_uri_at_exchange(site: Site) -> None:
+    code = redirect_params(site.authorize(authorize_url(site)))["code"]
+    assert oauth_error(exchange(site, code, redirect_uri="")) == "invalid_request"
+
+
+def test_code_of_the_other_site(site: Site, production: Site) -> None:
+    code = redirect_params(production.authorize(authorize_url(production)))["code"]
+    assert oauth_error(exchange(site, code)) == "invalid_grant"
+
+
+def test_deny_redirects_with_access_denied(site: Site) -> None:
+    params = redirect_params(site.authorize(authorize_url(site), consent=False))
+    assert params["error"] == "access_denied"
+    assert params["state"] == "xyz-42"
+
+
+def test_wrong_password_shows_the_page_again(site: Site) -> None:
+    with pytest.raises(AuthorizeError):
+        site.authorize(authorize_url(site), password="wrong")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"client_id": "nobody"}, "invalid_client"),
+        ({"client_id": None}, "invalid_client"),
+        ({"redirect_uri": "https://evil.example/callback"}, "invalid_request"),
+        ({"redirect_uri": None}, "invalid_request"),
+    ],
+)
+def test_untrusted_requests_are_refused_without_redirect(
+    site: Site, overrides: dict, error: str
+) -> None:
+    answer = requests.get(authorize_url(site, **overrides), allow_redirects=False, timeout=5)
+    assert oauth_error(answer) == error
+
+
+def test_repeated_query_parameter_is_refused(site: Site) -> None:
+    answer = requests.get(authorize_url(site) + "&state=again", allow_redirects=False, timeout=5)
+    assert oauth_error(answer) == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"response_type": None}, "unsupported_response_type"),
+        ({"scope": "openid other.api"}, "invalid_scope"),
+        ({"scope": None}, "invalid_request"),
+        ({"state": None}, "invalid_request"),
+        ({"code_challenge": "abc", "code_challenge_method": "MD5"}, "invalid_request"),
+    ],
+)
+def test_bad_requests_redirect_back_with_an_error(site: Site, overrides: dict, error: str) -> None:
+    answer = requests.get(authorize_url(site, **overrides), allow_redirects=False, timeout=5)
+    assert answer.status_code == 302
+    params = redirect_params(answer.headers["Location"])
+    assert params["error"] == error
+    assert params["error_description"]
+
+
+def test_a_client_without_the_flow_is_refused(site: Site) -> None:
+    # The service-only client has no redirect URI, so nothing may redirect to it.
+    answer = requests.get(
+        authorize_url(site, client_id="stub-service-only-test"), allow_redirects=False, timeout=5
+    )
+    assert oauth_error(answer) == "invalid_request"
+
+
+def test_pkce_s256(site: Site) -> None:
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    )
+    url = authorize_url(site, code_challenge=challenge, code_challenge_method="S256")
+    code = redirect_params(site.authorize(url))["code"]
+    assert oauth_error(exchange(site, code, code_verifier="wrong")) == "invalid_grant"
+    code = redirect_params(site.authorize(url))["code"]
+    assert exchange(site, code, code_verifier=verifier).status_code == 200
+
+
+def test_pkce_verifier_is_required_when_a_challenge_was_sent(site: Site) -> None:
+    url = authorize_url(site, code_challenge="plain-challenge")
+    code = redirect_params(site.authorize(url))["code"]
+    assert oauth_error(exchange(site, code)) == "invalid_grant"
+
+
+def test_redirect_keeps_the_query_of_the_registered_uri(site: Site) -> None:
+    """The code is added to the redirect URI, not pasted over it."""
+    code_answer = site.authorize(authorize_url(site))
+    assert code_answer.startswith(CALLBACK + "?")
+    assert code_answer.count("?") == 1
+
+
+def test_refresh_after_authorization_code(site: Site) -> None:
+    code = redirect_params(site.authorize(authorize_url(site)))["code"]
+    refresh_token = exchange(site, code).json()["refresh_token"]
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+        "refresh_token": refresh_token,
+        "scope": "extern.api",
+    }
+    assert get_token(site, form)["scope"] == "extern.api"
