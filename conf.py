@@ -7,6 +7,10 @@ The language is never hard-coded: each build passes ``-D language=ru`` or
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
 
 DOCS = Path(__file__).parent / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))  # local extensions, one module each
@@ -25,6 +29,8 @@ extensions = [
     "sphinx_tabs.tabs",
     "sphinx_copybutton",
     "language_links",
+    "notfound.extension",  # a 404.html per language that works at any depth
+    "sphinxext.opengraph",  # og: meta tags for link previews
 ]
 
 root_doc = "index"
@@ -64,12 +70,58 @@ html_sidebars = {
         "sidebar/scroll-end.html",
     ]
 }
-# Absolute URLs for canonical and hreflang links where the site's address is known.
-html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", os.environ.get("DOCS_BASE_URL", ""))
 
 # Copy buttons leave out shell and Python prompts.
 copybutton_prompt_text = r"\$ |>>> |\.\.\. "
 copybutton_prompt_is_regexp = True
+
+# -- Publishing ---------------------------------------------------------------
+
+
+def _site_url_template() -> str:
+    """Each language's published address, with ``{lang}`` for the language; "" when unknown.
+
+    Read the Docs: one project per language, translations of each other, whose
+    addresses differ only in the language (``https://<project>.readthedocs.io/ru/latest/``).
+    A static host: ``DOCS_BASE_URL`` is the address of the folder holding ``ru/`` and ``en/``.
+    """
+    canonical = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
+    rtd_language = os.environ.get("READTHEDOCS_LANGUAGE", "")
+    if canonical and f"/{rtd_language}/" in canonical:
+        return canonical.replace(f"/{rtd_language}/", "/{lang}/", 1)
+    base = os.environ.get("DOCS_BASE_URL", "")
+    return f"{base.rstrip('/')}/{{lang}}/" if base else ""
+
+
+# Absolute URLs (canonical, hreflang, og:url, sitemap) only where the address is known;
+# a local build keeps relative links and has no sitemap (a sitemap needs absolute URLs).
+site_url_template = _site_url_template()
+if site_url_template:
+    extensions.append("sphinx_sitemap")
+sitemap_locales = list(languages)  # hreflang alternates for every built language
+sitemap_excludes = ["404.html", "search.html", "genindex.html"]
+ogp_social_cards = {"enable": False}  # cards need matplotlib, and one image per page
+OG_LOCALES = {"ru": "ru_RU", "en": "en_US"}
+
+
+def _language_urls(app: Sphinx, config: Config) -> None:
+    """Set what depends on the language, known only once ``-D language=`` is applied."""
+    lang = config.language
+    config.ogp_custom_meta_tags = [f'<meta property="og:locale" content="{OG_LOCALES[lang]}">']
+    if not config.site_url_template:
+        config.notfound_urls_prefix = f"/{lang}/"  # the folder served at the host's /<lang>/
+        return
+    here = config.site_url_template.format(lang=lang)
+    config.html_baseurl = config.ogp_site_url = here
+    config.notfound_urls_prefix = urlsplit(here).path
+    # sphinx-sitemap writes site_url + scheme, once per language for the alternates.
+    config.site_url, rest = config.site_url_template.split("{lang}", 1)
+    config.sitemap_url_scheme = "{lang}" + rest.removeprefix("/") + "{link}"
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("config-inited", _language_urls, priority=400)
+
 
 # -- doctest ------------------------------------------------------------------
 

@@ -18,11 +18,15 @@ NOT_PROSE = "pre, code, kbd, samp, script, style, [lang]:not([lang=en])"
 
 
 def pages(root: Path) -> list[str]:
-    """Every HTML page of one language, relative to its folder."""
+    """Every HTML page of one language, relative to its folder.
+
+    Leaves out 404.html: it is served at any address, so its links are absolute
+    paths (tests/test_publishing.py checks it).
+    """
     return sorted(
         str(path.relative_to(root))
         for path in root.rglob("*.html")
-        if not path.relative_to(root).parts[0].startswith("_")
+        if not path.relative_to(root).parts[0].startswith("_") and path.name != "404.html"
     )
 
 

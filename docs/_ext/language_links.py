@@ -3,36 +3,45 @@
 Every page gets, in its template context, ``language_links``: one entry per
 language in ``conf.languages`` with a relative link to the same page in that
 language. The templates turn them into the switcher and into
-``<link rel="alternate" hreflang>`` tags.
+``<link rel="alternate" hreflang>`` tags. Where the site's address is known
+(``site_url_template``, set in conf.py), the hreflang links are absolute.
 """
 
 import posixpath
 from typing import Any
+from urllib.parse import urlsplit
 
 from sphinx.application import Sphinx
 from sphinx.util.typing import ExtensionMetadata
+
+
+def language_folder(template: str, code: str) -> str:
+    """The URL path of one language's site: ``/<code>/`` as ``make html`` lays it out,
+    or the path of its published address (on Read the Docs, ``/<code>/<version>/``)."""
+    return urlsplit(template.format(lang=code)).path if template else f"/{code}/"
 
 
 def add_language_links(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
 ) -> None:
     """Put the other languages' URLs of this page into the template context."""
-    current = app.config.language
+    template = app.config.site_url_template
+    here = posixpath.join(language_folder(template, app.config.language), pagename)
     suffix = app.builder.out_suffix
-    page_dir = posixpath.dirname(pagename)
-    base = app.config.html_baseurl.rstrip("/")
     links = []
     for code, label in app.config.languages.items():
-        # Each language is built into a sibling folder: _build/html/<code>/.
-        target = f"{code}/{pagename}{suffix}"
-        href = posixpath.relpath(target, posixpath.join(current, page_dir))
+        target = f"{language_folder(template, code)}{pagename}{suffix}"
+        href = posixpath.relpath(target, posixpath.dirname(here))
+        if pagename == getattr(app.config, "notfound_pagename", None):
+            # The 404 page is served at any address: link by path, to the other home page.
+            href = f"{language_folder(template, code)}index{suffix}"
         links.append(
             {
                 "code": code,
                 "label": label,
                 "href": href,
-                "absolute": f"{base}/{target}" if base else href,
-                "current": code == current,
+                "absolute": f"{template.format(lang=code)}{pagename}{suffix}" if template else href,
+                "current": code == app.config.language,
             }
         )
     context["language_links"] = links
@@ -40,5 +49,6 @@ def add_language_links(
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("languages", {}, "html", types=[dict])
+    app.add_config_value("site_url_template", "", "html", types=[str])
     app.connect("html-page-context", add_language_links)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
