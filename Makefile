@@ -78,6 +78,10 @@ browser:  ## install Debian's chromium for the browser tests if it is missing (a
 stub: $(READY)  ## start the local stub of the Kontur servers (test and production sites); Ctrl-C stops it
 	$(BIN)/python -m extern_stub
 
+.PHONY: bench
+bench: $(READY)  ## time builds, tests and the stub against plain Sphinx (BENCH_RUNS=3, BENCH_QUICK=1)
+	$(BIN)/python -m bench.run
+
 .PHONY: po
 po: $(READY)  ## extract messages and update docs/locale/en/LC_MESSAGES/*.po
 	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext

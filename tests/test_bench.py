@@ -1,0 +1,132 @@
+"""The benchmark's pure helpers; `make bench` itself takes minutes and is never run here."""
+
+import pytest
+
+from bench import run
+
+NOOP_BUILD = """\
+Running Sphinx v9.0.4
+loading pickled environment... done
+building [html]: targets for 0 source files that are out of date
+updating environment: 0 added, 0 changed, 0 removed
+reading sources...
+"""
+
+# Two builds run by `make -j2` interleave their lines.
+EDIT_BUILDS = """\
+loading pickled environment... loading pickled environment... The configuration has changed
+updating environment: updating environment: 0 added, 1 changed, 0 removed
+reading sources... [100%] api-key
+0 added, 1 changed, 0 removed
+reading sources... [100%] api-key
+"""
+
+JUNIT = """\
+<?xml version="1.0" encoding="utf-8"?>
+<testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="1" skipped="1"
+ tests="5" time="10.5">
+<testcase classname="tests.test_site" name="test_build" time="3.0"/>
+<testcase classname="tests.stub.test_token" name="test_token" time="1.5"/>
+<testcase classname="tests.stub.test_token" name="test_bad" time="0.5">
+<failure message="x"/></testcase>
+<testcase classname="tests.browser.test_switcher" name="test_click" time="4.0">
+<skipped message="no chromium"/></testcase>
+<testcase classname="tests.test_snippets" name="test_example[token.py]" time="1.0"/>
+</testsuite></testsuites>
+"""
+
+
+def test_median_of_runs() -> None:
+    assert run.median([3.0, 1.0, 2.0]) == 2.0
+    assert run.median([1.0, 2.0]) == 1.5
+    with pytest.raises(ValueError, match="no values"):
+        run.median([])
+
+
+def test_a_noop_build_rereads_nothing() -> None:
+    assert run.reread_count(NOOP_BUILD) == 0
+    assert run.reread_pages(NOOP_BUILD) == []
+
+
+def test_rereads_are_summed_over_interleaved_builds() -> None:
+    assert run.reread_count(EDIT_BUILDS) == 2
+    assert run.reread_pages(EDIT_BUILDS) == ["api-key", "api-key"]
+
+
+def test_colour_codes_do_not_hide_the_counts() -> None:
+    assert (
+        run.reread_count(
+            "\x1b[01mupdating environment: \x1b[39;49;00m4 added, 1 changed, 0 removed"
+        )
+        == 5
+    )
+
+
+def test_output_without_a_summary_is_not_a_zero() -> None:
+    assert run.reread_count("make: *** [html-ru] Error 2") is None
+
+
+def test_junit_time_is_split_by_part() -> None:
+    summary = run.parse_junit(JUNIT)
+    assert summary.seconds == 10.5
+    assert summary.parts == {"site": 3.0, "stub": 2.0, "browser": 4.0, "examples": 1.0}
+    assert (summary.tests, summary.failures, summary.skipped) == (5, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("classname", "part"),
+    [
+        ("tests.browser.test_search", "browser"),
+        ("tests.test_doctests", "doctests"),
+        ("tests.test_examples", "examples"),
+        ("tests.stub.test_device_flow", "stub"),
+        ("tests.test_translation", "site"),
+    ],
+)
+def test_tests_are_grouped_by_module(classname: str, part: str) -> None:
+    assert run.part_of_test(classname) == part
+
+
+def test_the_stub_banner_is_parsed() -> None:
+    site = run.parse_stub_line("test http://127.0.0.1:4321 client_id=demo api_key=0a-1b\n")
+    assert site == run.StubSite("test", "http://127.0.0.1:4321", "demo", "0a-1b")
+    assert run.parse_stub_line("export KONTUR_SITE=test") is None
+
+
+def test_cost_per_page_and_its_growth() -> None:
+    costs = run.per_page(2.0, {50: 4.0, 200: 10.0, 800: 34.0})
+    assert costs == pytest.approx({50: 0.04, 200: 0.04, 800: 0.04})
+    assert run.scale_growth(costs) == pytest.approx(1.0)
+    assert run.scale_growth({50: 0.04}) is None
+
+
+def test_directives_and_roles_are_found_but_not_fields() -> None:
+    text = ".. tabs::\n\n   .. group-tab:: Python\n\n      :language: python\n\nSee :ref:`home`.\n"
+    assert run.names_used([text]) == (["group-tab", "tabs"], ["ref"])
+
+
+def test_the_table_lines_up() -> None:
+    rows = [run.Row("cold build", "1.00 s", "60 MiB", "≤ 2.5x", "pass"), run.Row("stub", "9 ms")]
+    lines = run.render_table(rows).splitlines()
+    assert len(lines) == 4
+    assert len({len(line) for line in lines}) == 1
+    assert lines[0].startswith("| measure")
+    assert "| pass   |" in lines[2]
+
+
+def test_a_generated_page_uses_the_example_directive_when_there_is_one() -> None:
+    assert ".. example:: client-credentials" in run.generated_page(7, "client-credentials")
+    fallback = run.generated_page(7, None)
+    assert ".. group-tab:: curl" in fallback
+    assert "literalinclude:: /../snippets/client-credentials/token.py" in fallback
+    title = fallback.splitlines()[2]
+    assert fallback.splitlines()[3] == "=" * len(title)
+
+
+def test_settings_from_the_environment() -> None:
+    quick = run.settings_from([], {"BENCH_QUICK": "1"})
+    assert (quick.runs, quick.quick, quick.scale) == (1, True, [10, 40])
+    full = run.settings_from([], {"BENCH_RUNS": "5", "BENCH_ONLY": "stub,scale"})
+    assert (full.runs, full.scale, full.only) == (5, [50, 200, 800], {"stub", "scale"})
+    with pytest.raises(SystemExit):
+        run.settings_from(["--only", "nonsense"], {})
