@@ -1,42 +1,13 @@
 """Fixtures shared by the whole suite: the built site and the stub servers."""
 
 import shutil
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from site_build import REPO, SiteBuild, make_html
 
 # The stub server fixtures: stub (per test, state reset) and stub_server (per session).
 pytest_plugins = ["extern_stub.pytest_plugin"]
-
-REPO = Path(__file__).resolve().parent.parent
-LANGUAGES = ("ru", "en")
-
-
-@dataclass(frozen=True)
-class SiteBuild:
-    """One `make html` run: its output folder and everything it printed."""
-
-    builddir: Path
-    returncode: int
-    output: str
-
-    @property
-    def html(self) -> Path:
-        return self.builddir / "html"
-
-
-def make_html(builddir: Path, sourcedir: Path = REPO / "docs") -> SiteBuild:
-    """Build the site exactly as `make html` does, into `builddir`."""
-    result = subprocess.run(
-        ["make", "--no-print-directory", "html", f"BUILDDIR={builddir}", f"SOURCEDIR={sourcedir}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
 
 
 @pytest.fixture(scope="session")

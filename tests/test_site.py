@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import LANGUAGES, SiteBuild, make_html
+from site_build import LANGUAGES, SiteBuild, make_html
 from sphinx.search import languages as search_languages
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
