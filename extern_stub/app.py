@@ -33,7 +33,9 @@ Handler = Callable[..., Response]
 class StubRequest(Request):
     """A request with the stub's limits: werkzeug answers 413 beyond them."""
 
-    max_content_length = MAX_BODY
+    # One byte more than allowed, so that a longer chunked body (which werkzeug cuts at the
+    # limit without a word) can be told from one of exactly MAX_BODY bytes.
+    max_content_length = MAX_BODY + 1
     max_form_memory_size = MAX_BODY
     max_form_parts = 200
 
@@ -82,13 +84,17 @@ class SiteApp:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = StubRequest(environ)
         trace_id = self.site.new_trace_id()
+        body_error: HTTPException | None = None
         try:
             body: bytes | None = request.get_data(cache=True)
-        except RequestEntityTooLarge:
-            body = None
+            if len(body or b"") > MAX_BODY:
+                raise RequestEntityTooLarge()
+        except HTTPException as error:
+            # Too large, or the client went away before sending what it announced.
+            body, body_error = None, error
         record = self.record(request, body, trace_id)
         try:
-            response = self.dispatch(request, body is None, trace_id)
+            response = self.dispatch(request, body_error, trace_id)
         except Exception:
             # A bug in the stub, never the client's fault; still answer in the right shape.
             logger.exception("unexpected error on %s %s", request.method, request.path)
@@ -118,12 +124,14 @@ class SiteApp:
             self.site.requests.append(record)
         return record
 
-    def dispatch(self, request: StubRequest, too_large: bool, trace_id: str) -> Response:
+    def dispatch(
+        self, request: StubRequest, body_error: HTTPException | None, trace_id: str
+    ) -> Response:
         """Route ``request`` and turn every expected failure into the right error shape."""
         adapter = URL_MAP.bind_to_environ(request.environ)
         try:
-            if too_large:
-                raise RequestEntityTooLarge()
+            if body_error is not None:
+                raise body_error
             endpoint, values = adapter.match()
             handler = HANDLERS[str(endpoint)]
             return handler(self.site, request, trace_id, **values)
@@ -158,6 +166,8 @@ class SiteApp:
             404: "notFound",
             405: "methodNotAllowed",
             413: "requestTooLarge",
+            414: "uriTooLong",
+            431: "headersTooLarge",
             500: "internalError",
         }
         name = names.get(status, "badRequest" if status < 500 else "internalError")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http
 import threading
+import urllib.parse
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,6 +34,35 @@ class StubRequestHandler(WSGIRequestHandler):
         if clock.frozen and timestamp is None:
             return clock.http_date()
         return super().date_time_string(timestamp)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors http.server finds before the application (bad request line, huge headers)
+        answer in the stub's error shapes too, with a trace id, instead of an HTML page."""
+        app = self._app()
+        trace_id = app.site.new_trace_id()
+        words = getattr(self, "raw_requestline", b"").decode("latin-1").split()
+        target = getattr(self, "path", None)
+        if target is None:
+            # The request line was refused before parsing: take what it started with.
+            target = words[1] if len(words) > 1 else ""
+        if code >= 500:
+            # An HTTP version http.server cannot speak (505) is still the client's doing.
+            code, message = 400, f"Unsupported HTTP version: {words[-1] if words else ''}"
+        if len(words) == 3 and self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"  # the client meant HTTP/1.x: send headers
+        path = urllib.parse.urlsplit(target).path
+        text = message or explain or http.HTTPStatus(code).phrase
+        response = app.error_response(path, code, text, trace_id)
+        body = response.get_data()
+        self.close_connection = True
+        self.send_response(code, message)
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.send_header("X-Kontur-Trace-Id", trace_id)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in {204, 304}:
+            self.wfile.write(body)
 
     def log(self, type: str, message: str, *args: Any) -> None:
         if not self._app().quiet:
