@@ -19,7 +19,7 @@ from extern_stub.app import SiteApp
 from extern_stub.errors import OAUTH_ERROR_CODES
 
 PROPERTY_SETTINGS = settings(
-    max_examples=250,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -223,7 +223,7 @@ def test_the_strategy_reaches_success_and_many_errors(site: Site, client: Client
     """Guard against a strategy that never gets past the first check."""
     seen: set[str] = set()
 
-    @settings(max_examples=200, deadline=None, database=None, derandomize=True)
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True)
     @given(data=st.data())
     def collect(data: st.DataObject) -> None:
         body, headers = data.draw(token_requests(site))
