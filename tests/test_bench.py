@@ -81,6 +81,7 @@ def test_junit_time_is_split_by_part() -> None:
         ("tests.test_examples", "examples"),
         ("tests.stub.test_device_flow", "stub"),
         ("tests.test_translation", "site"),
+        ("tests.test_extensions", "site"),
     ],
 )
 def test_tests_are_grouped_by_module(classname: str, part: str) -> None:
