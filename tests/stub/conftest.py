@@ -8,7 +8,10 @@ from extern_stub import Site, StubServer
 
 @pytest.fixture
 def site(stub: StubServer) -> Site:
-    """The test site, state reset."""
+    """The stub's test site, state reset.
+
+    In tests/stub, ``site`` means this; it overrides the built-docs ``site`` of tests/conftest.py.
+    """
     return stub.sites["test"]
 
 
