@@ -1,0 +1,76 @@
+"""A real chromium (Debian's, driven by Playwright) against the built site, served over HTTP.
+
+Never downloads Playwright's own browsers: it launches ``$CHROMIUM`` (default
+``/usr/bin/chromium``; ``make browser`` installs it). Without it the browser tests
+skip, except when ``CI`` is set: there they fail.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TABS_PAGE, Served, serve
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from site_build import REPO, SiteBuild, make_html
+
+
+@pytest.fixture(scope="session")
+def served(site: SiteBuild) -> Iterator[Served]:
+    """The `site` fixture's build, over HTTP."""
+    yield from serve(site.html)
+
+
+@pytest.fixture(scope="session")
+def tabs_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The real docs plus two pages with group tabs (tabs-a, tabs-b), built and served."""
+    scratch = tmp_path_factory.mktemp("tabs")
+    shutil.copytree(REPO / "docs", scratch / "docs")
+    if (REPO / "snippets").is_dir():  # pages include examples from ../snippets
+        (scratch / "snippets").symlink_to(REPO / "snippets")
+    for name in ("tabs-a", "tabs-b"):
+        (scratch / "docs" / f"{name}.rst").write_text(TABS_PAGE.format(name=name), "utf-8")
+    build = make_html(scratch / "_build", scratch / "docs")
+    assert build.returncode == 0, build.output
+    yield from serve(build.html)
+
+
+@pytest.fixture(scope="session")
+def screenshots(site: SiteBuild) -> Path:
+    """Where screenshots go: $SCREENSHOT_DIR (`make test`: _build/screenshots), else the build's."""
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or site.builddir / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} is missing: run `make browser` as root (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh desktop browser profile: empty storage, light colour scheme, Russian locale."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="light", locale="ru-RU")
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()

@@ -1,0 +1,281 @@
+"""What a reader does on the built site, in a real chromium, in both languages."""
+
+import re
+from pathlib import Path
+
+import pytest
+from browser_support import DESKTOP, PHONE, ConsoleErrors, Served, site_pages
+from playwright.sync_api import Browser, BrowserContext, Page
+from site_build import LANGUAGES
+
+pytestmark = pytest.mark.browser
+
+PYTHON, CURL = "Python", "curl"
+
+
+def other(lang: str) -> str:
+    (result,) = set(LANGUAGES) - {lang}
+    return result
+
+
+def shot_name(path: str, kind: str) -> str:
+    return path.removesuffix(".html").replace("/", "_") + f"-{kind}.png"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_loads_cleanly_on_desktop_and_phone(
+    browser: Browser, served: Served, screenshots: Path, lang: str
+) -> None:
+    """No console errors, no horizontal scrolling on a phone; a screenshot of each."""
+    pages = site_pages(served.root / lang)
+    assert f"{lang}/api-key.html" in pages
+    problems = []
+    for kind, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        phone = kind == "phone"
+        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+        page = context.new_page()
+        console = ConsoleErrors(page)
+        for path in pages:
+            response = page.goto(served.url(path), wait_until="load")
+            assert response is not None
+            if response.status != 200:
+                problems.append(f"{path}: HTTP {response.status}")
+            page.screenshot(path=screenshots / shot_name(path, kind), full_page=True)
+            problems += [f"{path} ({kind}): console: {text} {url}" for text, url in console.take()]
+            if phone:
+                width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+                if width[0] > width[1]:
+                    problems.append(f"{path}: {width[0]}px wide on a {width[1]}px phone screen")
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def sections(page: Page) -> list[str]:
+    """Ids of the sections below the page title."""
+    return page.eval_on_selector_all("article section section[id]", "els => els.map(e => e.id)")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_switcher_keeps_the_page_and_the_section(page: Page, served: Served, lang: str) -> None:
+    checked = 0
+    for path in site_pages(served.root / lang):
+        page.goto(served.url(path))
+        ids = sections(page)
+        if not ids:
+            continue
+        anchor = ids[-1]  # the last section: far from the top, where a reader lands by link
+        page.goto(served.url(f"{path}#{anchor}"))
+        page.locator(".sidebar-drawer .language-switcher__link").click()
+        page.wait_for_url(f"**/{other(lang)}/**")
+        expected = served.url(path.replace(f"{lang}/", f"{other(lang)}/", 1))
+        assert page.url == f"{expected}#{anchor}", path
+        assert page.locator(f"[id='{anchor}']").count() == 1, path
+        checked += 1
+    assert checked >= 2, "no page with sections to switch between"
+
+
+def tab_states(page: Page) -> list[tuple[str, bool]]:
+    """(label, selected and its panel shown) of every Python or curl tab on the page."""
+    return page.eval_on_selector_all(
+        ".sphinx-tabs-tab.group-tab",
+        """tabs => tabs.filter(t => ["Python", "curl"].includes(t.textContent.trim())).map(t => [
+            t.textContent.trim(),
+            t.getAttribute("aria-selected") === "true"
+              && !document.getElementById(t.getAttribute("aria-controls")).hidden,
+        ])""",
+    )
+
+
+def chosen(page: Page) -> set[str]:
+    return {label for label, selected in tab_states(page) if selected}
+
+
+def pages_with_tabs(served: Served, lang: str) -> list[str]:
+    return [
+        path
+        for path in site_pages(served.root / lang)
+        if 'class="sphinx-tabs-tab group-tab' in (served.root / path).read_text("utf-8")
+    ]
+
+
+def check_curl_choice_persists(context: BrowserContext, served: Served, paths: list[str]) -> None:
+    """Choose curl on the first page; every example everywhere follows, for good."""
+    first, *rest = paths
+    page = context.new_page()
+    page.goto(served.url(first))
+    assert len(tab_states(page)) >= 2, f"{first}: expected several examples with tabs"
+    assert chosen(page) == {PYTHON}, first
+    page.locator(".sphinx-tabs-tab.group-tab", has_text=CURL).first.click()
+    assert chosen(page) == {CURL}, f"{first}: not every example switched to curl"
+    for path in [*rest, first]:
+        page.goto(served.url(path))
+        assert chosen(page) == {CURL}, f"{path}: the choice of curl was forgotten"
+    page.reload()
+    assert chosen(page) == {CURL}, f"{first}: forgotten after a reload"
+    page.close()
+    # A new visit: a new tab (new session storage) ...
+    again = context.new_page()
+    again.goto(served.url(first))
+    assert chosen(again) == {CURL}, f"{first}: forgotten in a new tab"
+    again.close()
+
+
+def test_tab_choice_switches_every_example_and_is_remembered(
+    browser: Browser, context: BrowserContext, tabs_site: Served
+) -> None:
+    for lang in LANGUAGES:
+        paths = [f"{lang}/tabs-a.html", f"{lang}/tabs-b.html"]
+        check_curl_choice_persists(context, tabs_site, paths)
+        blank = context.new_page()  # the next language starts afresh
+        blank.goto(tabs_site.url("index.html"))
+        blank.evaluate("localStorage.clear()")
+        blank.close()
+    # ... and after the browser is closed and opened again (storage kept, session gone).
+    page = context.new_page()
+    page.goto(tabs_site.url("en/tabs-a.html"))
+    page.locator(".sphinx-tabs-tab.group-tab", has_text=CURL).first.click()
+    # Choosing a site (test | production) keeps the language choice.
+    page.locator(".sphinx-tabs-tab.group-tab").filter(has_text="Боевая").first.click()
+    state = context.storage_state()
+    reopened = browser.new_context(viewport=DESKTOP, storage_state=state)
+    page = reopened.new_page()
+    page.goto(tabs_site.url("en/tabs-b.html"))
+    assert chosen(page) == {CURL}
+    production = page.locator(".sphinx-tabs-tab.group-tab").filter(has_text="Боевая").first
+    assert production.get_attribute("aria-selected") == "true"
+    reopened.close()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_tab_choice_on_the_real_pages(context: BrowserContext, served: Served, lang: str) -> None:
+    paths = pages_with_tabs(served, lang)
+    if not paths:
+        pytest.skip("no page of the site has example tabs yet (the scratch pages test them)")
+    check_curl_choice_persists(context, served, paths)
+
+
+def copied_text(page: Page, block: str) -> str:
+    """Click the copy button of the code block matching `block`; what the clipboard holds."""
+    code = page.locator("div.highlight", has_text=block).first
+    code.hover()
+    code.locator("button.copybtn").click()
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def test_copy_button_copies_code_without_prompts(
+    browser: Browser, tabs_site: Served, served: Served
+) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(tabs_site.url("ru/tabs-a.html"))
+    assert copied_text(page, "export KONTUR_SITE") == (
+        'export KONTUR_SITE=test\necho "$KONTUR_SITE"'
+    )
+    assert copied_text(page, "import os") == 'import os\nos.environ["KONTUR_SITE"]'
+    # And on the real site: a code block copies exactly its text.
+    for path in site_pages(served.root / "en"):
+        page.goto(served.url(path))
+        blocks = page.locator("div.highlight pre")
+        if blocks.count():
+            text = blocks.first.inner_text().rstrip()
+            assert copied_text(page, text.splitlines()[0]).rstrip() == text, path
+            break
+    else:
+        pytest.fail("no code block on the English site")
+    context.close()
+
+
+@pytest.mark.parametrize(("lang", "query"), [("ru", "ключа"), ("en", "keys")])
+def test_search_lists_the_api_key_page(page: Page, served: Served, lang: str, query: str) -> None:
+    page.goto(served.url(f"{lang}/index.html"))
+    search = page.locator(".sidebar-drawer input[name=q]")
+    search.fill(query)
+    search.press("Enter")
+    page.wait_for_url(re.compile(r"search\.html\?q="))
+    hit = page.locator("ul.search li a[href*='api-key.html']")
+    hit.first.wait_for()
+    assert hit.count() >= 1
+
+
+def luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, two: str) -> float:
+    light, dark = sorted((luminance(one), luminance(two)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# Every piece of code text with its colour and the background of its block.
+CODE_COLOURS = """() => [...document.querySelectorAll("div.highlight")].flatMap(block => {
+  const background = getComputedStyle(block).backgroundColor;
+  return [...block.querySelectorAll("pre, pre span")]
+    .filter(el => el.textContent.trim())
+    .map(el => [el.textContent.trim().slice(0, 30), getComputedStyle(el).color, background]);
+})"""
+
+
+def check_code_contrast(page: Page, where: str) -> None:
+    colours = page.evaluate(CODE_COLOURS)
+    assert colours, f"{where}: no code on the page"
+    poor = [
+        f"{text!r}: {colour} on {background}"
+        for text, colour, background in colours
+        if contrast(colour, background) < 4.5
+    ]
+    assert not poor, f"{where}: code hard to read:\n" + "\n".join(poor)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_dark_mode_switch_keeps_code_readable(
+    context: BrowserContext, served: Served, screenshots: Path, lang: str
+) -> None:
+    path = next(
+        (
+            p
+            for p in site_pages(served.root / lang)
+            if 'class="highlight' in (served.root / p).read_text()
+        ),
+        None,
+    )
+    assert path, f"no page with code on the {lang} site"
+    page = context.new_page()
+    page.goto(served.url(path))
+    body = page.locator("body")
+    light_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert luminance(light_background) > 0.8
+    check_code_contrast(page, f"{path}, light")
+    toggle = page.locator(".content-icon-container .theme-toggle")
+    for _ in range(3):  # furo cycles auto -> dark -> light -> auto
+        if body.get_attribute("data-theme") == "dark":
+            break
+        toggle.click()
+    assert body.get_attribute("data-theme") == "dark"
+    dark_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert luminance(dark_background) < 0.1, dark_background
+    check_code_contrast(page, f"{path}, dark")
+    page.screenshot(path=screenshots / shot_name(path, "dark-desktop"), full_page=True)
+    page.reload()
+    assert body.get_attribute("data-theme") == "dark", "the dark theme was forgotten"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_missing_page_shows_the_styled_404_page(page: Page, served: Served, lang: str) -> None:
+    console = ConsoleErrors(page)
+    response = page.goto(served.url(f"{lang}/no/such/page.html"))
+    assert response is not None
+    assert response.status == 404
+    assert (
+        page.locator("h1").inner_text()
+        == {"ru": "Страница не найдена", "en": "Page not found"}[lang]
+    )
+    assert page.evaluate(
+        "getComputedStyle(document.body).getPropertyValue('--color-brand-primary')"
+    )
+    # The one error expected: the browser reporting the page's own 404.
+    assert [url for _text, url in console.take()] == [served.url(f"{lang}/no/such/page.html")]
+    page.locator(".sidebar-drawer .language-switcher__link").click()
+    page.wait_for_url(served.url(f"{other(lang)}/index.html"))
