@@ -1,0 +1,68 @@
+#!/bin/sh
+# Authorization code flow: the user signs in in a browser, the app exchanges the code.
+set -eu
+
+: "${KONTUR_CLIENT_ID:?is not set}" "${KONTUR_API_KEY:?is not set}"
+case ${KONTUR_SITE:-test} in
+  test) identity=https://identity.testkontur.ru ;;
+  production) identity=https://identity.kontur.ru ;;
+  *) echo "KONTUR_SITE must be test or production" >&2; exit 1 ;;
+esac
+identity=${KONTUR_IDENTITY_URL:-$identity}
+identity=${identity%/}
+redirect_uri=http://127.0.0.1:8400/callback  # registered for your client_id
+
+# Read one field of a flat JSON answer (no jq needed).
+text() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p"; }
+number() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
+
+# curl with timeouts; --write-out adds a last line "<status> <trace id>".
+call() {
+  curl --silent --show-error --connect-timeout 5 --max-time 30 \
+    --write-out '\n%{http_code} %header{x-kontur-trace-id}' "$@"
+}
+
+# Split $answer into $status and $body; on an error answer print the
+# error code, its description and the trace id for support, and stop.
+# The OpenID provider answers 400 (not 401) with an "error" code.
+check() {
+  status=$(printf '%s\n' "$answer" | tail -n 1)
+  body=$(printf '%s\n' "$answer" | sed '$d')
+  case $status in 2??\ *) return ;; esac
+  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(text error)" \
+    "$(text error_description)" "${status#* }" >&2
+  exit 1
+}
+
+# Percent-encode a query parameter; param NAME reads one from $redirect.
+encode() { printf %s "$1" | sed 's/%/%25/g; s/ /%20/g; s/:/%3A/g; s|/|%2F|g; s/?/%3F/g; s/&/%26/g; s/=/%3D/g; s/+/%2B/g; s/#/%23/g'; }
+param() { printf '%s\n' "$redirect" | sed -n "s/.*[?&]$1=\([^&#]*\).*/\1/p"; }
+
+# A fresh random state ties the answer to this very request (protection against CSRF).
+state=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+echo "Open this address in a browser and sign in:"
+echo "$identity/connect/authorize?response_type=code&client_id=$(encode "$KONTUR_CLIENT_ID")\
+&redirect_uri=$(encode "$redirect_uri")&scope=openid%20extern.api&state=$state"
+echo "Then paste the address the browser was sent to:"
+read -r redirect || true
+
+if [ -n "$(param error)" ]; then
+  echo "$(param error): $(param error_description)" >&2; exit 1
+fi
+if [ "$(param state)" != "$state" ] || [ -z "$(param code)" ]; then
+  echo "The address has no code or a foreign state: start over" >&2; exit 1
+fi
+
+# The api-key goes through stdin, so it never shows in the process list.
+answer=$(printf %s "$KONTUR_API_KEY" | call \
+  --data grant_type=authorization_code \
+  --data "code=$(param code)" \
+  --data-urlencode "redirect_uri=$redirect_uri" \
+  --data-urlencode "client_id=$KONTUR_CLIENT_ID" \
+  --data-urlencode client_secret@- \
+  "$identity/connect/token") || { echo "Cannot reach $identity" >&2; exit 1; }
+check
+
+echo "token_type: $(text token_type)"
+echo "expires_in: $(number expires_in)"
+echo "access_token: $(text access_token)"

@@ -1,0 +1,50 @@
+#!/bin/sh
+# First call to the Extern API: get a token, then list the accounts (GET /v1).
+set -eu
+
+: "${KONTUR_CLIENT_ID:?is not set}" "${KONTUR_API_KEY:?is not set}"
+case ${KONTUR_SITE:-test} in
+  test) identity=https://identity.testkontur.ru api=https://extern-api.testkontur.ru ;;
+  production) identity=https://identity.kontur.ru api=https://extern-api.kontur.ru ;;
+  *) echo "KONTUR_SITE must be test or production" >&2; exit 1 ;;
+esac
+identity=${KONTUR_IDENTITY_URL:-$identity}
+identity=${identity%/}
+api=${KONTUR_API_URL:-$api}
+api=${api%/}
+
+# Read one field of a flat JSON answer (no jq needed).
+text() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p"; }
+
+# curl with timeouts; --write-out adds a last line "<status> <trace id>".
+call() {
+  curl --silent --show-error --connect-timeout 5 --max-time 30 \
+    --write-out '\n%{http_code} %header{x-kontur-trace-id}' "$@"
+}
+
+# Split $answer into $status and $body; on an error answer print the
+# error code, its description and the trace id for support, and stop.
+# The OpenID provider answers 400 (not 401) with "error"; the Extern API uses "id".
+check() {
+  status=$(printf '%s\n' "$answer" | tail -n 1)
+  body=$(printf '%s\n' "$answer" | sed '$d')
+  case $status in 2??\ *) return ;; esac
+  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(text error)$(text id)" \
+    "$(text error_description)$(text message)" "${status#* }" >&2
+  exit 1
+}
+
+# The api-key goes through stdin, so it never shows in the process list.
+answer=$(printf %s "$KONTUR_API_KEY" | call \
+  --data grant_type=client_credentials \
+  --data-urlencode "client_id=$KONTUR_CLIENT_ID" \
+  --data-urlencode client_secret@- \
+  --data scope=extern.api \
+  "$identity/connect/token") || { echo "Cannot reach $identity" >&2; exit 1; }
+check
+
+# The Extern API gets only the access token, never the api-key.
+answer=$(printf 'Authorization: Bearer %s' "$(text access_token)" | call \
+  --header @- "$api/v1?skip=0&take=10") || { echo "Cannot reach $api" >&2; exit 1; }
+check
+printf '%s\n' "$body"
