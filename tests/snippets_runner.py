@@ -11,6 +11,7 @@ which must print the same.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from extern_stub.pytest_plugin import DEVICE_INTERVAL, SEED
 from extern_stub.server import StubServer
-from extern_stub.sites import AuthorizeError, Site
+from extern_stub.sites import AuthorizeError, RecordedRequest, Site
 
 REPO = Path(__file__).resolve().parent.parent
 SNIPPETS = REPO / "snippets"
@@ -106,8 +107,9 @@ def state_of(text: str) -> str | None:
     return match.group(0).removeprefix("state=") if match else None
 
 
-def _device_polls(site: Site) -> int:
-    return sum(1 for r in site.requests if r.path == "/connect/token" and "device_code" in r.form)
+def device_polls(site: Site) -> list[RecordedRequest]:
+    """The device flow token requests `site` received (RecordedRequest objects)."""
+    return [r for r in site.requests if r.path == "/connect/token" and "device_code" in r.form]
 
 
 def run(
@@ -115,20 +117,26 @@ def run(
     env: dict[str, str],
     site: Site | None = None,
     *,
-    approve: bool = True,
+    approve: bool | None = True,
     after_polls: int = 1,
-    paste: Callable[[str], str] = lambda url: url,
+    browser: Callable[[str], str] | None = None,
+    on_code: Callable[[], None] = lambda: None,
 ) -> Run:
     """Run one example with exactly `env` (plus PATH and locale), playing the user's part.
 
-    Device flow: once the example shows the user code and has polled `after_polls` times,
-    the user approves (or, with `approve=False`, denies) it on `site`.
+    Device flow: when the example shows the user code, `on_code()` runs; once the example
+    has polled `after_polls` times, the user approves it (`approve=False`: denies it,
+    `approve=None`: does nothing).
     Authorization code: the user opens the printed address on `site`, signs in and
-    consents (or refuses), and pastes `paste(<the address the browser was sent to>)`.
+    consents (or refuses), and pastes the address the browser was sent to; or pastes
+    `browser(<the printed address>)` when given.
     """
     # Only what a shell would have: no proxy settings or KONTUR_* leaking in from outside.
     base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL")}
-    process = subprocess.Popen(
+    stdout: list[str] = []
+    stderr: list[str] = []
+    lines: queue.Queue[str | None] = queue.Queue()
+    with subprocess.Popen(
         example.command(),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -136,36 +144,35 @@ def run(
         env={**base, **env},
         text=True,
         encoding="utf-8",
-    )
-    assert process.stdin and process.stdout and process.stderr
-    stdout: list[str] = []
-    stderr: list[str] = []
-    lines: queue.Queue[str | None] = queue.Queue()
+    ) as process:
+        assert process.stdin and process.stdout and process.stderr
+        out, err = process.stdout, process.stderr
 
-    def pump_stdout() -> None:
-        for line in process.stdout:  # type: ignore[union-attr]
-            stdout.append(line)
-            lines.put(line)
-        lines.put(None)
+        def pump_stdout() -> None:
+            for line in out:
+                stdout.append(line)
+                lines.put(line)
+            lines.put(None)
 
-    readers = [
-        threading.Thread(target=pump_stdout, daemon=True),
-        threading.Thread(target=lambda: stderr.append(process.stderr.read()), daemon=True),  # type: ignore[union-attr]
-    ]
-    for reader in readers:
-        reader.start()
-    try:
-        reply = _play_user(example, site, lines, approve, after_polls, paste)
-        if reply is not None:
-            process.stdin.write(reply + "\n")
-        process.stdin.close()
-        process.wait(timeout=TIMEOUT)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        readers = [
+            threading.Thread(target=pump_stdout, daemon=True),
+            threading.Thread(target=lambda: stderr.append(err.read()), daemon=True),
+        ]
         for reader in readers:
-            reader.join(timeout=5)
+            reader.start()
+        try:
+            reply = _play_user(example, site, lines, approve, after_polls, browser, on_code)
+            with contextlib.suppress(BrokenPipeError):  # it may have stopped already
+                if reply is not None:
+                    process.stdin.write(reply + "\n")
+                process.stdin.close()
+            process.wait(timeout=TIMEOUT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            for reader in readers:
+                reader.join(timeout=5)
     return Run(process.returncode, "".join(stdout), "".join(stderr))
 
 
@@ -173,21 +180,26 @@ def _play_user(
     example: Example,
     site: Site | None,
     lines: queue.Queue[str | None],
-    approve: bool,
+    approve: bool | None,
     after_polls: int,
-    paste: Callable[[str], str],
+    browser: Callable[[str], str] | None,
+    on_code: Callable[[], None],
 ) -> str | None:
     """Do what the person at the keyboard does; what they type, if anything."""
     if site is None or example.task not in ("device-flow", "authorization-code"):
         return None
     while (line := lines.get(timeout=TIMEOUT)) is not None:
         if example.task == "device-flow" and (match := re.search(r"enter the code (\S+)", line)):
-            _wait(lambda: _device_polls(site) >= after_polls)
-            (site.approve_device if approve else site.deny_device)(match.group(1))
+            on_code()
+            if approve is not None:
+                _wait(lambda: len(device_polls(site)) >= after_polls)
+                (site.approve_device if approve else site.deny_device)(match.group(1))
             return None
         if example.task == "authorization-code" and "/connect/authorize?" in line:
+            if browser is not None:
+                return browser(line.strip())
             try:
-                return paste(site.authorize(line.strip(), consent=approve))
+                return site.authorize(line.strip(), consent=approve)
             except AuthorizeError:  # the page refused: the user has nothing to paste
                 return ""
     return None
