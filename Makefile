@@ -78,6 +78,15 @@ browser:  ## install Debian's chromium for the browser tests if it is missing (a
 stub: $(READY)  ## start the local stub of the Kontur servers (test and production sites); Ctrl-C stops it
 	$(BIN)/python -m extern_stub
 
+.PHONY: snippets
+snippets: $(READY)  ## run every example in snippets/ against a seeded stub and re-record its output
+	$(BIN)/python tests/snippets_runner.py
+
+.PHONY: doctest
+doctest: $(READY)  ## run the pages' Python sessions against a seeded stub; failures name file and line
+	$(BIN)/python -m extern_stub --seed 1 -- \
+		$(SPHINXBUILD) -c . -b doctest -d $(BUILDDIR)/doctrees/doctest $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/doctest
+
 .PHONY: bench
 bench: $(READY)  ## time builds, tests and the stub against plain Sphinx (BENCH_RUNS=3, BENCH_QUICK=1)
 	$(BIN)/python -m bench.run
