@@ -29,6 +29,7 @@ extensions = [
     "sphinx_tabs.tabs",
     "sphinx_copybutton",
     "language_links",
+    "examples",  # `.. example::`: snippets/ in language tabs with their recorded output
     "notfound.extension",  # a 404.html per language that works at any depth
     "sphinxext.opengraph",  # og: meta tags for link previews
 ]

@@ -1,0 +1,148 @@
+"""Live examples: code from ``snippets/`` in language tabs, with its recorded output.
+
+``.. example:: client-credentials`` shows the one Python and the one curl file of
+``snippets/client-credentials/`` in group tabs (Python | curl, so choosing curl once
+switches every example on the page), then the output recorded against the sandbox
+(``output.test.txt``, ``output.production.txt``) in site tabs.
+
+``.. example-env::`` shows, in the same site tabs, the environment variables to set
+for each site.
+
+Both directives write reStructuredText for sphinx-tabs and ``literalinclude`` and
+parse it, so the code is never pasted, every file is a dependency of the page, and
+the tab labels and captions are ordinary paragraphs that gettext extracts into the
+page's ``.po`` file.
+"""
+
+from pathlib import Path
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+from sphinx.util.typing import ExtensionMetadata
+
+#: Tab label, file suffix and highlighting language of each example language.
+LANGUAGES = (("Python", ".py", "python"), ("curl", ".sh", "sh"))
+#: Site name (as in ``KONTUR_SITE`` and the output file names) and tab label (translated).
+SITES = (("test", "Тестовая площадка"), ("production", "Боевая площадка"))
+#: Caption above the recorded output (translated).
+OUTPUT_CAPTION = "Что выводит пример в :doc:`песочнице </sandbox>`:"
+#: Placeholders of the ``export`` lines: recognisable, and rejected by the real servers.
+PLACEHOLDERS = {
+    "test": ("your-test-client-id", "your-test-api-key"),
+    "production": ("your-client-id", "your-production-api-key"),
+}
+
+
+def _not_translatable(node: nodes.Node) -> None:
+    """Keep language names (Python, curl) out of the message catalogs."""
+    labels = {label for label, _suffix, _language in LANGUAGES}
+    for child in node.findall(nodes.paragraph):
+        if child.astext() in labels:
+            child["translatable"] = False
+
+
+def _make_labels_translatable(node: nodes.Node, source: str, line: int) -> None:
+    """Give sphinx-tabs' tab buttons a source, so the i18n transform translates them.
+
+    sphinx-tabs moves each label out of its paragraph into a bare ``SphinxTabsTab``
+    node, which Sphinx would skip as a built-in message.
+    """
+    for child in node.findall(nodes.paragraph):
+        if "sphinx-tabs-tab" in child["classes"] and not child.source:
+            child.source, child.line = source, line
+            child.rawsource = child.astext()
+
+
+class _ExampleBase(SphinxDirective):
+    def snippet(self, relative: Path) -> str:
+        """The path of a snippet file as ``literalinclude`` wants it (from the source dir)."""
+        return "/" + (Path(self.config.examples_dir) / relative).as_posix()
+
+    def site_tabs(self, bodies: dict[str, list[str]]) -> list[str]:
+        lines = [".. tabs::", ""]
+        for site, label in SITES:
+            lines += [f"   .. group-tab:: {label}", ""]
+            lines += [f"      {body}" if body else "" for body in bodies[site]]
+            lines.append("")
+        return lines
+
+    def render(self, lines: list[str], classes: str) -> list[nodes.Node]:
+        source, line = self.get_source_info()
+        container = nodes.container(classes=classes.split())
+        self.set_source_info(container)
+        content = StringList(lines, items=[(source, (line or 1) - 1)] * len(lines))
+        self.state.nested_parse(content, 0, container)
+        _not_translatable(container)
+        _make_labels_translatable(container, source, line)
+        return [container]
+
+
+class ExampleDirective(_ExampleBase):
+    """``.. example:: <folder>``: the code of one task in both languages, and its output."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        name = self.arguments[0]
+        folder = Path(self.env.srcdir) / self.config.examples_dir / name
+        if not folder.is_dir():
+            raise self.error(f"example {name!r}: no folder {folder}")
+        lines = [".. tabs::", ""]
+        for label, suffix, language in LANGUAGES:
+            files = sorted(folder.glob(f"*{suffix}"))
+            if len(files) != 1:
+                raise self.error(f"example {name!r}: expected one *{suffix} file in {folder}")
+            lines += [
+                f"   .. group-tab:: {label}",
+                "",
+                f"      .. literalinclude:: {self.snippet(Path(name, files[0].name))}",
+                f"         :language: {language}",
+                "",
+            ]
+        outputs: dict[str, list[str]] = {}
+        for site, _label in SITES:
+            output = Path(name, f"output.{site}.txt")
+            if not (folder.parent / output).is_file():
+                raise self.error(
+                    f"example {name!r}: no recorded output {output}; run make snippets"
+                )
+            outputs[site] = [
+                f".. literalinclude:: {self.snippet(output)}",
+                "   :language: text",
+                "   :class: example-output",
+            ]
+        lines += ["", OUTPUT_CAPTION, "", *self.site_tabs(outputs)]
+        return self.render(lines, "example")
+
+
+class ExampleEnvDirective(_ExampleBase):
+    """``.. example-env::``: the environment to set before running the examples, per site."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        bodies = {}
+        for site, _label in SITES:
+            client_id, api_key = PLACEHOLDERS[site]
+            bodies[site] = [
+                ".. code-block:: sh",
+                "   :class: example-env",
+                "",
+                f"   export KONTUR_SITE={site}",
+                f"   export KONTUR_CLIENT_ID={client_id}",
+                f"   export KONTUR_API_KEY={api_key}",
+            ]
+        return self.render(self.site_tabs(bodies), "example-env")
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Register the directives and where the examples live."""
+    app.setup_extension("sphinx_tabs.tabs")
+    # Relative to the source directory (docs/): the examples live next to it.
+    app.add_config_value("examples_dir", "../snippets", "env", str)
+    app.add_directive("example", ExampleDirective)
+    app.add_directive("example-env", ExampleEnvDirective)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
