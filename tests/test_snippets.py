@@ -8,8 +8,11 @@ import re
 import shutil
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from conftest import SiteBuild
 from snippets_runner import (
     SITES,
     SNIPPETS,
@@ -337,3 +340,33 @@ def test_foreign_state_is_refused(example: Example, stub: StubServer) -> None:
     )
     assert_failed_cleanly(result, site, "foreign state")
     assert all(request.path != "/connect/token" for request in site.requests)
+
+
+# -- the pages show every example, and only examples from snippets/ --------------------------
+
+
+def code_blocks(page: Path) -> Iterator[tuple[list[str], str]]:
+    for block in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(
+        "div[class*=highlight-]"
+    ):
+        yield block["class"], block.pre.get_text()
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_pages_show_every_example_and_its_outputs(site: SiteBuild, lang: str) -> None:
+    files = {
+        path: path.read_text(encoding="utf-8")
+        for path in SNIPPETS.glob("*/*")
+        if path.suffix in (".py", ".sh", ".txt")
+    }
+    shown: set[Path] = set()
+    for page in (site.html / lang).rglob("*.html"):
+        for classes, text in code_blocks(page):
+            language = next(c.removeprefix("highlight-") for c in classes if "highlight-" in c)
+            if "example-env" in classes or language not in ("python", "sh", "text"):
+                continue
+            sources = {path for path, content in files.items() if content == text}
+            if language != "text":  # any Python or shell code on a page is an example file
+                assert sources, f"{page}: a {language} block that is not in snippets/:\n{text}"
+            shown |= sources
+    assert sorted(shown) == sorted(files)
