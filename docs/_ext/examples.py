@@ -57,7 +57,12 @@ def _make_labels_translatable(node: nodes.Node, source: str, line: int) -> None:
 
 class _ExampleBase(SphinxDirective):
     def snippet(self, relative: Path) -> str:
-        """The path of a snippet file as ``literalinclude`` wants it (from the source dir)."""
+        """The path of a snippet file as ``literalinclude`` wants it; a dependency of the page.
+
+        Editing the file rebuilds every page that shows it.
+        """
+        path = Path(self.env.srcdir) / self.config.examples_dir / relative
+        self.env.note_dependency(str(path.resolve()))
         return "/" + (Path(self.config.examples_dir) / relative).as_posix()
 
     def site_tabs(self, bodies: dict[str, list[str]]) -> list[str]:
