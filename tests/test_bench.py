@@ -1,5 +1,7 @@
 """The benchmark's pure helpers; `make bench` itself takes minutes and is never run here."""
 
+from pathlib import Path
+
 import pytest
 
 from bench import run
@@ -108,25 +110,39 @@ def test_directives_and_roles_are_found_but_not_fields() -> None:
 
 def test_the_table_lines_up() -> None:
     rows = [run.Row("cold build", "1.00 s", "60 MiB", "≤ 2.5x", "pass"), run.Row("stub", "9 ms")]
+    rows[0].runs = "3"
     lines = run.render_table(rows).splitlines()
     assert len(lines) == 4
     assert len({len(line) for line in lines}) == 1
     assert lines[0].startswith("| measure")
-    assert "| pass   |" in lines[2]
+    assert lines[2].startswith("| cold build | 1.00 s | 3    | 60 MiB")
+    assert lines[2].endswith("| pass   |")
 
 
-def test_a_generated_page_uses_the_example_directive_when_there_is_one() -> None:
-    assert ".. example:: client-credentials" in run.generated_page(7, "client-credentials")
-    fallback = run.generated_page(7, None)
-    assert ".. group-tab:: curl" in fallback
-    assert "literalinclude:: /../snippets/client-credentials/token.py" in fallback
-    title = fallback.splitlines()[2]
-    assert fallback.splitlines()[3] == "=" * len(title)
+def test_a_generated_page_shows_the_example(tmp_path: Path) -> None:
+    lines, how = run.example_block(tmp_path, use_directive=False)
+    assert "no `example` directive" in how
+    page = run.generated_page(7, lines)
+    assert ".. group-tab:: curl" in page
+    title = page.splitlines()[2]
+    assert page.splitlines()[3] == "=" * len(title)
+
+
+def test_generated_pages_include_the_snippet_files(tmp_path: Path) -> None:
+    folder = tmp_path / "snippets" / run.SCALE_EXAMPLE
+    folder.mkdir(parents=True)
+    (folder / "flow.py").write_text("print()\n")
+    (folder / "flow.sh").write_text("curl\n")
+    lines, _how = run.example_block(tmp_path / "snippets", use_directive=False)
+    assert f"      .. literalinclude:: /../snippets/{run.SCALE_EXAMPLE}/flow.sh" in lines
+    directive, how = run.example_block(tmp_path / "snippets", use_directive=True)
+    assert directive[0] == f".. example:: {run.SCALE_EXAMPLE}"
+    assert "`example` directive" in how
 
 
 def test_settings_from_the_environment() -> None:
     quick = run.settings_from([], {"BENCH_QUICK": "1"})
-    assert (quick.runs, quick.quick, quick.scale) == (1, True, [10, 40])
+    assert (quick.runs, quick.quick, quick.scale, quick.scale_runs) == (1, True, [10, 40], 1)
     full = run.settings_from([], {"BENCH_RUNS": "5", "BENCH_ONLY": "stub,scale"})
     assert (full.runs, full.scale, full.only) == (5, [50, 200, 800], {"stub", "scale"})
     with pytest.raises(SystemExit):
