@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO
+from site_build import REPO
 
 from extern_stub import StubServer
 

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from site_build import REPO
 
 SPHINX_BUILD = Path(sys.executable).parent / "sphinx-build"
 

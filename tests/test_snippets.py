@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import SiteBuild
+from site_build import SiteBuild
 from snippets_runner import (
     SITES,
     SNIPPETS,
