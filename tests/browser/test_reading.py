@@ -173,16 +173,25 @@ def test_copy_button_copies_code_without_prompts(
         'export KONTUR_SITE=test\necho "$KONTUR_SITE"'
     )
     assert copied_text(page, "import os") == 'import os\nos.environ["KONTUR_SITE"]'
-    # And on the real site: a code block copies exactly its text.
+    # And on the real site: a doctest session copies only its input lines, without prompts,
+    # and a block without prompts copies exactly its text.
+    checked = set()
     for path in site_pages(served.root / "en"):
         page.goto(served.url(path))
-        blocks = page.locator("div.highlight pre")
-        if blocks.count():
-            text = blocks.first.inner_text().rstrip()
-            assert copied_text(page, text.splitlines()[0]).rstrip() == text, path
-            break
-    else:
-        pytest.fail("no code block on the English site")
+        for block in page.locator("div.highlight pre").all():
+            text = block.inner_text().rstrip()
+            kind = "session" if text.startswith(">>> ") else "plain"
+            if kind in checked:
+                continue
+            lines = text.splitlines()
+            expected = (
+                "\n".join(line[4:] for line in lines if line.startswith((">>> ", "... ")))
+                if kind == "session"
+                else text
+            )
+            assert copied_text(page, lines[0]).rstrip() == expected, path
+            checked.add(kind)
+    assert checked == {"session", "plain"}, f"the English site lacks a code block of kind {checked}"
     context.close()
 
 
