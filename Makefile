@@ -10,6 +10,8 @@ JOBS       ?= 1
 DOCS_LANG  ?= ru
 PYTEST_ARGS ?=
 LIVE_PORT  ?= 8000
+# Fixed ports keep the exports `make stub` prints valid across restarts.
+STUB_ARGS  ?= --test-port 8401 --production-port 8402
 # The browser tests drive Debian's chromium; `make browser` installs it when missing.
 CHROMIUM   ?= /usr/bin/chromium
 # Reproducible builds: anything dated takes the last commit's time, not the clock's.
@@ -75,8 +77,8 @@ browser:  ## install Debian's chromium for the browser tests if it is missing (a
 	fi
 
 .PHONY: stub
-stub: $(READY)  ## start the local stub of the Kontur servers (test and production sites); Ctrl-C stops it
-	$(BIN)/python -m extern_stub
+stub: $(READY)  ## start the local stub of the Kontur servers on 127.0.0.1:8401 (test) and :8402 (production)
+	$(BIN)/python -m extern_stub $(STUB_ARGS)
 
 .PHONY: snippets
 snippets: $(READY)  ## run every example in snippets/ against a seeded stub and re-record its output
