@@ -72,6 +72,9 @@ html_sidebars = {
     ]
 }
 
+# Clicking the open tab keeps it open: an example never disappears under the reader.
+sphinx_tabs_disable_tab_closing = True
+
 # Copy buttons leave out shell and Python prompts.
 copybutton_prompt_text = r"\$ |>>> |\.\.\. "
 copybutton_prompt_is_regexp = True
