@@ -1,10 +1,14 @@
 """Fixtures shared by the whole suite: the built site and the stub servers."""
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 from site_build import REPO, SiteBuild, make_html
+
+# Tests read what Sphinx prints, and Sphinx colours it whenever CI is set.
+os.environ["NO_COLOR"] = "1"
 
 # The stub server fixtures: stub (per test, state reset) and stub_server (per session).
 pytest_plugins = ["extern_stub.pytest_plugin"]
