@@ -15,6 +15,10 @@ Settings come from the environment (``make bench BENCH_RUNS=5``) or the options 
     ``1``: one run, small scale sizes, short stub windows -- for trying the harness out;
 ``BENCH_SCALE`` (``50,200,800``)
     extra generated pages for the scale rows;
+``BENCH_TEST_RUNS`` (1)
+    runs of ``make test``: one takes about two minutes;
+``BENCH_PYTEST_ARGS`` (none)
+    extra pytest arguments for ``make test``, to try a setting: ``-n 2``;
 ``BENCH_SCALE_RUNS`` (1)
     runs per scale size: the 800-page build alone takes minutes, and at that length
     one run is steadier than a median of short ones;
@@ -353,6 +357,8 @@ class Settings:
     stub_seconds: float
     stub_requests: int
     scale_runs: int = 1
+    test_runs: int = 1
+    pytest_args: str = ""
     make_args: list[str] = field(default_factory=list)
 
 
@@ -547,7 +553,7 @@ class Bench:
         share per part from its JUnit XML, and the rest (pytest start-up, collection, make)."""
         out = self.scratch / "test"
         junit = out / "junit.xml"
-        pytest_args = f"-q -p no:cacheprovider --junitxml={junit}"
+        pytest_args = f"-q -p no:cacheprovider --junitxml={junit} {self.settings.pytest_args}"
         # Set-up, not timed: make test installs chromium first if it can.
         subprocess.run(  # noqa: S603 - our own make target
             self.make("browser", out / "_build", REPO / "docs"),
@@ -559,7 +565,7 @@ class Bench:
         lints: list[Measurement] = []
         builds: list[Measurement] = []
         summaries: list[JUnitSummary] = []
-        for _ in range(self.settings.runs):
+        for _ in range(self.settings.test_runs):
             shutil.rmtree(out, ignore_errors=True)
             out.mkdir(parents=True)
             command = self.make("test", out / "_build", REPO / "docs", f"PYTEST_ARGS={pytest_args}")
@@ -593,7 +599,8 @@ class Bench:
         last = summaries[-1]
         self.notes.append(
             f"make test: {last.tests} tests, {last.failures} failed, {last.skipped} skipped "
-            "(last run); lint and `make html` are timed alone, right after it."
+            "(last run); lint and `make html` are timed alone, right after it; a pytest part is "
+            "the setup, call and teardown time of its tests (summed over workers with -n)."
         )
         accounted = 0.0
         for label, alone in (("lint", lints), ("`make html`, cold", builds)):
@@ -923,7 +930,9 @@ def peak_rss_kib(pid: int) -> int | None:
 def settings_from(argv: Sequence[str] | None, env: dict[str, str]) -> Settings:
     quick = env.get("BENCH_QUICK", "") not in {"", "0"}
     parser = argparse.ArgumentParser(
-        prog="python -m bench.run", description=__doc__.split("\n\n")[0] if __doc__ else None
+        prog="python -m bench.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--runs", type=int, default=int(env.get("BENCH_RUNS", 1 if quick else 3)))
     parser.add_argument("--quick", action="store_true", default=quick)
@@ -935,13 +944,15 @@ def settings_from(argv: Sequence[str] | None, env: dict[str, str]) -> Settings:
         "--strict", action="store_true", default=env.get("BENCH_STRICT", "") not in {"", "0"}
     )
     parser.add_argument("--scale-runs", type=int, default=int(env.get("BENCH_SCALE_RUNS", 1)))
+    parser.add_argument("--test-runs", type=int, default=int(env.get("BENCH_TEST_RUNS", 1)))
+    parser.add_argument("--pytest-args", default=env.get("BENCH_PYTEST_ARGS", ""))
     parser.add_argument("--make-args", default=env.get("BENCH_MAKE_ARGS", ""))
     args = parser.parse_args(argv)
     only = {part.strip() for part in args.only.split(",") if part.strip()}
     if unknown := only - set(PARTS):
         parser.error(f"unknown parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
-    if args.runs < 1 or args.scale_runs < 1:
-        parser.error("--runs and --scale-runs must be at least 1")
+    if min(args.runs, args.scale_runs, args.test_runs) < 1:
+        parser.error("--runs, --scale-runs and --test-runs must be at least 1")
     return Settings(
         runs=args.runs,
         quick=args.quick,
@@ -951,6 +962,8 @@ def settings_from(argv: Sequence[str] | None, env: dict[str, str]) -> Settings:
         stub_seconds=1.0 if args.quick else 3.0,
         stub_requests=50 if args.quick else 200,
         scale_runs=args.scale_runs,
+        test_runs=args.test_runs,
+        pytest_args=args.pytest_args,
         make_args=shlex.split(args.make_args),
     )
 

@@ -145,5 +145,8 @@ def test_settings_from_the_environment() -> None:
     assert (quick.runs, quick.quick, quick.scale, quick.scale_runs) == (1, True, [10, 40], 1)
     full = run.settings_from([], {"BENCH_RUNS": "5", "BENCH_ONLY": "stub,scale"})
     assert (full.runs, full.scale, full.only) == (5, [50, 200, 800], {"stub", "scale"})
+    assert (full.test_runs, full.scale_runs, full.make_args) == (1, 1, [])
+    tried = run.settings_from(["--pytest-args=-n 2", "--make-args", "JOBS=2 -o lint"], {})
+    assert (tried.pytest_args, tried.make_args) == ("-n 2", ["JOBS=2", "-o", "lint"])
     with pytest.raises(SystemExit):
         run.settings_from(["--only", "nonsense"], {})
