@@ -594,7 +594,10 @@ class Bench:
         row.value = secs(total)
         row.memory = mib(max(m.max_rss_kib for m in runs))
         if failed is not None:
-            row.result = "FAIL: tests failed"
+            failures = summaries[-1].failures
+            row.result = (
+                f"FAIL: {failures} test(s) failed" if failures else "FAIL: make test failed"
+            )
             self.missed += 1
             self.problems.append(
                 f"make test exited with {failed.returncode}:\n{tail(failed.output)}"
