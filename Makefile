@@ -9,6 +9,8 @@ SPHINXOPTS ?=
 JOBS       ?= 1
 DOCS_LANG  ?= ru
 PYTEST_ARGS ?=
+# Two pytest workers: much of the suite waits on the stub, the browser and the builds.
+TEST_WORKERS ?= 2
 LIVE_PORT  ?= 8000
 # Fixed ports keep the exports `make stub` prints valid across restarts.
 STUB_ARGS  ?= --test-port 8401 --production-port 8402
@@ -51,7 +53,7 @@ $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
 
 .PHONY: test
 test: lint html browser  ## lint, build both sites, then run the whole test suite
-	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest $(PYTEST_ARGS)
+	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: lint
 lint: $(READY)  ## sphinx-lint the pages and .po files, ruff the Python; errors name file and line

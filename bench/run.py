@@ -16,9 +16,9 @@ Settings come from the environment (``make bench BENCH_RUNS=5``) or the options 
 ``BENCH_SCALE`` (``50,200,800``)
     extra generated pages for the scale rows;
 ``BENCH_TEST_RUNS`` (1)
-    runs of ``make test``: one takes about two minutes;
+    runs of ``make test``: one takes one to two minutes;
 ``BENCH_PYTEST_ARGS`` (none)
-    extra pytest arguments for ``make test``, to try a setting: ``-n 2``;
+    extra pytest arguments for ``make test``, to try a setting: ``-n 0`` runs serially;
 ``BENCH_SCALE_RUNS`` (1)
     runs per scale size: the 800-page build alone takes minutes, and at that length
     one run is steadier than a median of short ones;
