@@ -32,6 +32,7 @@ extensions = [
     "examples",  # `.. example::`: snippets/ in language tabs with their recorded output
     "notfound.extension",  # a 404.html per language that works at any depth
     "sphinxext.opengraph",  # og: meta tags for link previews
+    "navigation_cache",  # furo's sidebar built once per folder, not once per page
 ]
 
 root_doc = "index"

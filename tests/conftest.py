@@ -24,7 +24,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
 
 @pytest.fixture
 def docs_copy(tmp_path: Path) -> Path:
-    """A scratch copy of docs/ that a test may break."""
+    """A scratch copy of docs/ that a test may break, beside the real snippets/."""
     copy = tmp_path / "docs"
     shutil.copytree(REPO / "docs", copy)
+    (tmp_path / "snippets").symlink_to(REPO / "snippets")  # pages include ../snippets
     return copy

@@ -25,10 +25,17 @@ class SiteBuild:
         return self.builddir / "html"
 
 
-def make_html(builddir: Path, sourcedir: Path = REPO / "docs") -> SiteBuild:
-    """Build the site exactly as `make html` does, into `builddir`."""
+def make_html(builddir: Path, sourcedir: Path = REPO / "docs", options: str = "") -> SiteBuild:
+    """Build the site exactly as `make html` does, into `builddir`; `options` go to Sphinx."""
     result = subprocess.run(
-        ["make", "--no-print-directory", "html", f"BUILDDIR={builddir}", f"SOURCEDIR={sourcedir}"],
+        [
+            "make",
+            "--no-print-directory",
+            "html",
+            f"BUILDDIR={builddir}",
+            f"SOURCEDIR={sourcedir}",
+            f"SPHINXOPTS={options}",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -1,0 +1,30 @@
+"""The sidebar navigation built once per folder is the one furo builds for each page."""
+
+from pathlib import Path
+
+from site_build import make_html
+
+NESTED = {
+    "auth/extra/index.rst": (
+        ".. _extra:\n\nExtra\n=====\n\n.. toctree::\n\n   deep\n   deeper/leaf\n"
+    ),
+    "auth/extra/deep.rst": ".. _deep:\n\nDeep\n====\n\nText.\n",
+    "auth/extra/deeper/leaf.rst": ".. _leaf:\n\nLeaf\n====\n\nText.\n",
+}
+
+
+def test_cached_navigation_equals_furos_on_every_page(docs_copy: Path, tmp_path: Path) -> None:
+    # Pages three levels deep and in sub-folders, under an existing page.
+    for name, text in NESTED.items():
+        (docs_copy / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs_copy / name).write_text(text, encoding="utf-8")
+    with (docs_copy / "auth" / "device-flow.rst").open("a", encoding="utf-8") as page:
+        page.write("\n.. toctree::\n   :hidden:\n\n   extra/index\n")
+    # With verification on, any page whose cached navigation differs is a warning.
+    build = make_html(tmp_path / "_build", docs_copy, options="-D navigation_cache_verify=1")
+    assert build.returncode == 0, build.output
+    leaf = tmp_path / "_build" / "html" / "ru" / "auth" / "extra" / "deeper" / "leaf.html"
+    html = leaf.read_text(encoding="utf-8")
+    assert html.count('<li class="toctree-l') > len(NESTED)
+    current = '<li class="toctree-l4 current current-page"><a class="current reference internal"'
+    assert f'{current} href="#">' in html
