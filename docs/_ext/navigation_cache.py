@@ -101,6 +101,12 @@ class _TagOffsets(HTMLParser):
             self.stack.pop()
 
 
+def forget_trees(app: Sphinx, env: object) -> list[str]:
+    """A new build (in the same process, as a live preview may run) starts afresh."""
+    app.builder.__dict__.pop("_navigation_cache", None)
+    return []
+
+
 def _folder_tree(app: Sphinx, folder: str) -> FolderTree:
     cache: dict[str, FolderTree] = app.builder.__dict__.setdefault("_navigation_cache", {})
     if folder not in cache:
@@ -178,6 +184,7 @@ def cached_navigation(
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("navigation_cache_verify", False, "", types=[bool])
+    app.connect("env-updated", forget_trees)
     app.connect("html-page-context", skip_furo_toctree, priority=400)  # furo's runs at 500
     app.connect("html-page-context", cached_navigation, priority=600)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
