@@ -15,7 +15,7 @@ pytest_plugins = ["extern_stub.pytest_plugin"]
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     """Both languages built once per session from a clean folder."""
     build = make_html(tmp_path_factory.mktemp("site") / "_build")
     assert build.returncode == 0, build.output

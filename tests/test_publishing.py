@@ -44,15 +44,17 @@ def differences(one: Path, two: Path) -> list[str]:
     return found
 
 
-def test_two_clean_builds_are_byte_identical(site: SiteBuild, tmp_path: Path) -> None:
+def test_two_clean_builds_are_byte_identical(built_site: SiteBuild, tmp_path: Path) -> None:
     again = make_html(tmp_path / "_build")
     assert again.returncode == 0, again.output
-    assert not differences(site.html, again.html), "\n".join(differences(site.html, again.html))
+    assert not differences(built_site.html, again.html), "\n".join(
+        differences(built_site.html, again.html)
+    )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_404_page_works_at_any_address(site: SiteBuild, lang: str) -> None:
-    page = soup(site.html / lang / "404.html")
+def test_404_page_works_at_any_address(built_site: SiteBuild, lang: str) -> None:
+    page = soup(built_site.html / lang / "404.html")
     assert page.html["lang"] == lang
     assert (
         page.h1.find(string=True).strip()
@@ -65,14 +67,14 @@ def test_404_page_works_at_any_address(site: SiteBuild, lang: str) -> None:
     assert not relative, relative
     for url in links:
         if url.startswith("/"):
-            assert (site.html / url.split("?")[0].lstrip("/")).is_file(), url
+            assert (built_site.html / url.split("?")[0].lstrip("/")).is_file(), url
     (switch,) = page.select(".language-switcher a")
     assert switch["href"] == f"/{set(LANGUAGES).difference([lang]).pop()}/index.html"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_404_page_is_not_in_the_search_index(site: SiteBuild, lang: str) -> None:
-    index_js = (site.html / lang / "searchindex.js").read_text(encoding="utf-8")
+def test_404_page_is_not_in_the_search_index(built_site: SiteBuild, lang: str) -> None:
+    index_js = (built_site.html / lang / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(index_js.removeprefix("Search.setIndex(").removesuffix(")"))
     not_found = index["docnames"].index("404")
     hits = [
@@ -86,8 +88,8 @@ def test_404_page_is_not_in_the_search_index(site: SiteBuild, lang: str) -> None
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_page_has_opengraph_tags_and_the_favicon(site: SiteBuild, lang: str) -> None:
-    root = site.html / lang
+def test_every_page_has_opengraph_tags_and_the_favicon(built_site: SiteBuild, lang: str) -> None:
+    root = built_site.html / lang
     generated = {"search.html", "genindex.html"}  # no document, so no description to share
     for name in sorted(set(pages(root)) - generated):
         page = soup(root / name)
@@ -99,16 +101,16 @@ def test_every_page_has_opengraph_tags_and_the_favicon(site: SiteBuild, lang: st
         assert og["og:url"].endswith(name), name
         (icon,) = page.select("link[rel~=icon]")
         # 404.html links by path from the host's root (the site's folder here).
-        base = site.html if icon["href"].startswith("/") else (root / name).parent
+        base = built_site.html if icon["href"].startswith("/") else (root / name).parent
         assert (base / icon["href"].lstrip("/")).resolve() == root / "_static/favicon.svg", name
     assert (root / "_static/favicon.svg").read_bytes().startswith(b"<svg")
 
 
-def test_local_build_has_no_sitemap(site: SiteBuild) -> None:
+def test_local_build_has_no_sitemap(built_site: SiteBuild) -> None:
     """Without a known address a sitemap would hold relative URLs, which it must not."""
     for lang in LANGUAGES:
-        assert not (site.html / lang / "sitemap.xml").exists()
-        assert not soup(site.html / lang / "index.html").select("link[rel=canonical]")
+        assert not (built_site.html / lang / "sitemap.xml").exists()
+        assert not soup(built_site.html / lang / "index.html").select("link[rel=canonical]")
 
 
 @pytest.fixture(scope="module")

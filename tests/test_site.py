@@ -45,34 +45,36 @@ def local_links(page: Path) -> Iterator[tuple[str, Path, str]]:
         yield href, target, unquote(parts.fragment)
 
 
-def test_both_languages_build_without_warnings(site: SiteBuild) -> None:
-    assert "WARNING" not in site.output
-    assert "ERROR" not in site.output
+def test_both_languages_build_without_warnings(built_site: SiteBuild) -> None:
+    assert "WARNING" not in built_site.output
+    assert "ERROR" not in built_site.output
     for lang in LANGUAGES:
-        assert (site.html / lang / "index.html").is_file()
+        assert (built_site.html / lang / "index.html").is_file()
 
 
-def test_every_russian_page_has_an_english_counterpart(site: SiteBuild) -> None:
-    russian = pages(site.html / "ru")
+def test_every_russian_page_has_an_english_counterpart(built_site: SiteBuild) -> None:
+    russian = pages(built_site.html / "ru")
     assert "api-key.html" in russian
-    assert pages(site.html / "en") == russian
+    assert pages(built_site.html / "en") == russian
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_switcher_leads_to_the_same_page_in_the_other_language(site: SiteBuild, lang: str) -> None:
+def test_switcher_leads_to_the_same_page_in_the_other_language(
+    built_site: SiteBuild, lang: str
+) -> None:
     (other,) = set(LANGUAGES) - {lang}
-    root = site.html / lang
+    root = built_site.html / lang
     for page in pages(root):
         links = soup(root / page).select(".language-switcher a")
         assert [a["hreflang"] for a in links] == [other], page
         target = (root / page).parent / links[0]["href"]
-        assert target.resolve() == (site.html / other / page).resolve(), page
+        assert target.resolve() == (built_site.html / other / page).resolve(), page
         assert target.is_file(), page
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_pages_declare_their_language_and_alternates(site: SiteBuild, lang: str) -> None:
-    root = site.html / lang
+def test_pages_declare_their_language_and_alternates(built_site: SiteBuild, lang: str) -> None:
+    root = built_site.html / lang
     for page in pages(root):
         html = soup(root / page)
         assert html.html["lang"] == lang, page
@@ -81,11 +83,11 @@ def test_pages_declare_their_language_and_alternates(site: SiteBuild, lang: str)
         }
         assert set(alternates) == set(LANGUAGES), page
         for code, href in alternates.items():
-            assert ((root / page).parent / href).resolve() == (site.html / code / page), page
+            assert ((root / page).parent / href).resolve() == (built_site.html / code / page), page
 
 
-def test_english_pages_have_no_russian_prose(site: SiteBuild) -> None:
-    root = site.html / "en"
+def test_english_pages_have_no_russian_prose(built_site: SiteBuild) -> None:
+    root = built_site.html / "en"
     found = []
     for page in pages(root):
         html = soup(root / page)
@@ -98,8 +100,8 @@ def test_english_pages_have_no_russian_prose(site: SiteBuild) -> None:
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_internal_links_and_anchors_resolve(site: SiteBuild, lang: str) -> None:
-    root = site.html / lang
+def test_internal_links_and_anchors_resolve(built_site: SiteBuild, lang: str) -> None:
+    root = built_site.html / lang
     broken = []
     for page in pages(root):
         for href, target, fragment in local_links(root / page):
@@ -110,17 +112,17 @@ def test_internal_links_and_anchors_resolve(site: SiteBuild, lang: str) -> None:
     assert not broken, "\n".join(broken)
 
 
-def test_sections_have_the_same_anchors_in_both_languages(site: SiteBuild) -> None:
-    for page in pages(site.html / "ru"):
+def test_sections_have_the_same_anchors_in_both_languages(built_site: SiteBuild) -> None:
+    for page in pages(built_site.html / "ru"):
         ids = [
-            [s["id"] for s in soup(site.html / lang / page).select("section[id]")]
+            [s["id"] for s in soup(built_site.html / lang / page).select("section[id]")]
             for lang in LANGUAGES
         ]
         assert ids[0] == ids[1], page
 
 
-def test_root_index_offers_both_languages_without_javascript(site: SiteBuild) -> None:
-    html = soup(site.html / "index.html")
+def test_root_index_offers_both_languages_without_javascript(built_site: SiteBuild) -> None:
+    html = soup(built_site.html / "index.html")
     links = {a["hreflang"]: a["href"] for a in html.select("body a[hreflang]")}
     assert links == {"ru": "ru/index.html", "en": "en/index.html"}
     assert not html.select("meta[http-equiv=refresh]")
@@ -128,8 +130,8 @@ def test_root_index_offers_both_languages_without_javascript(site: SiteBuild) ->
 
 
 @pytest.mark.parametrize(("lang", "query"), [("ru", "ключа"), ("en", "keys")])
-def test_search_index_finds_the_api_key_page(site: SiteBuild, lang: str, query: str) -> None:
-    index_js = (site.html / lang / "searchindex.js").read_text(encoding="utf-8")
+def test_search_index_finds_the_api_key_page(built_site: SiteBuild, lang: str, query: str) -> None:
+    index_js = (built_site.html / lang / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(index_js.removeprefix("Search.setIndex(").removesuffix(")"))
     language = search_languages[lang]
     if isinstance(language, str):  # Sphinx names most languages by import path
@@ -143,8 +145,8 @@ def test_search_index_finds_the_api_key_page(site: SiteBuild, lang: str, query: 
     assert "api-key" in found
 
 
-def test_copy_button_leaves_out_prompts(site: SiteBuild) -> None:
-    script = (site.html / "ru" / "_static" / "copybutton.js").read_text(encoding="utf-8")
+def test_copy_button_leaves_out_prompts(built_site: SiteBuild) -> None:
+    script = (built_site.html / "ru" / "_static" / "copybutton.js").read_text(encoding="utf-8")
     prompt = re.search(r"formatCopyText\(text, '([^']*)', true", script)
     assert prompt, "copybutton.js carries no prompt pattern"
     pattern = re.compile(prompt.group(1).replace("\\\\", "\\"))
@@ -152,20 +154,20 @@ def test_copy_button_leaves_out_prompts(site: SiteBuild) -> None:
     assert pattern.match(">>> import os")
     assert pattern.match("... print()")
     assert not pattern.match("export KONTUR_SITE=test")
-    page = soup(site.html / "ru" / "index.html")
+    page = soup(built_site.html / "ru" / "index.html")
     assert page.select('script[src*="copybutton.js"]')
 
 
-def test_second_build_rereads_and_rewrites_no_page(site: SiteBuild) -> None:
+def test_second_build_rereads_and_rewrites_no_page(built_site: SiteBuild) -> None:
     # Sphinx regenerates the index and search pages on every build; nothing else may change.
     regenerated = {"genindex.html", "search.html"}
     written = {
         path: path.stat().st_mtime_ns
         for lang in LANGUAGES
-        for path in (site.html / lang).glob("**/*.html")
+        for path in (built_site.html / lang).glob("**/*.html")
         if path.name not in regenerated and "_static" not in path.parts
     }
-    again = make_html(site.builddir)
+    again = make_html(built_site.builddir)
     assert again.returncode == 0, again.output
     # The two languages build side by side, so their lines may interleave: count the phrase.
     assert again.output.count("0 added, 0 changed, 0 removed") == 2, again.output

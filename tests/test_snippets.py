@@ -353,14 +353,14 @@ def code_blocks(page: Path) -> Iterator[tuple[list[str], str]]:
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
-def test_pages_show_every_example_and_its_outputs(site: SiteBuild, lang: str) -> None:
+def test_pages_show_every_example_and_its_outputs(built_site: SiteBuild, lang: str) -> None:
     files = {
         path: path.read_text(encoding="utf-8")
         for path in SNIPPETS.glob("*/*")
         if path.suffix in (".py", ".sh", ".txt")
     }
     shown: set[Path] = set()
-    for page in (site.html / lang).rglob("*.html"):
+    for page in (built_site.html / lang).rglob("*.html"):
         for classes, text in code_blocks(page):
             language = next(c.removeprefix("highlight-") for c in classes if "highlight-" in c)
             if "example-env" in classes or language not in ("python", "sh", "text"):

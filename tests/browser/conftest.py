@@ -17,9 +17,9 @@ from site_build import REPO, SiteBuild, make_html
 
 
 @pytest.fixture(scope="session")
-def served(site: SiteBuild) -> Iterator[Served]:
-    """The `site` fixture's build, over HTTP."""
-    yield from serve(site.html)
+def served(built_site: SiteBuild) -> Iterator[Served]:
+    """The `built_site` fixture's build, over HTTP."""
+    yield from serve(built_site.html)
 
 
 @pytest.fixture(scope="session")
@@ -37,9 +37,9 @@ def tabs_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 
 @pytest.fixture(scope="session")
-def screenshots(site: SiteBuild) -> Path:
+def screenshots(built_site: SiteBuild) -> Path:
     """Where screenshots go: $SCREENSHOT_DIR (`make test`: _build/screenshots), else the build's."""
-    folder = Path(os.environ.get("SCREENSHOT_DIR") or site.builddir / "screenshots")
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or built_site.builddir / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

@@ -8,10 +8,7 @@ from extern_stub import Site, StubServer
 
 @pytest.fixture
 def site(stub: StubServer) -> Site:
-    """The stub's test site, state reset.
-
-    In tests/stub, ``site`` means this; it overrides the built-docs ``site`` of tests/conftest.py.
-    """
+    """The stub's test site, state reset."""
     return stub.sites["test"]
 
 
