@@ -28,3 +28,22 @@ def test_cached_navigation_equals_furos_on_every_page(docs_copy: Path, tmp_path:
     assert html.count('<li class="toctree-l') > len(NESTED)
     current = '<li class="toctree-l4 current current-page"><a class="current reference internal"'
     assert f'{current} href="#">' in html
+
+
+def test_a_changed_title_reaches_every_page_navigation(docs_copy: Path, tmp_path: Path) -> None:
+    builddir = tmp_path / "_build"
+    assert make_html(builddir, docs_copy).returncode == 0
+    page = docs_copy / "api-key.rst"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "Получение api-key\n=================\n", "Ключ api-key\n============\n"
+        ),
+        encoding="utf-8",
+    )
+    again = make_html(builddir, docs_copy)
+    assert again.returncode == 0, again.output
+    assert again.output.count("0 added, 1 changed, 0 removed") == 2  # one page re-read
+    # writing.html neither changed nor links to the page, yet its sidebar shows the new title.
+    writing = (builddir / "html" / "ru" / "writing.html").read_text(encoding="utf-8")
+    assert ">Ключ api-key</a>" in writing
+    assert ">Получение api-key</a>" not in writing

@@ -9,6 +9,9 @@ tags start, and for each page marks the entries from that page up to the top
 exactly as Sphinx and furo would (``current``, ``current-page``, a checked
 expander, ``href="#"``).
 
+Every page shows every title, so a change of a title or a toctree rewrites all
+pages (Sphinx alone rewrites only the pages it re-read).
+
 With ``-D navigation_cache_verify=1`` every page is also rendered the slow way
 and a difference is a warning: the tests build the site like that.
 """
@@ -20,6 +23,7 @@ from typing import Any
 
 from furo.navigation import get_navigation_tree
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
 
@@ -99,6 +103,36 @@ class _TagOffsets(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("ul", "li") and self.stack:
             self.stack.pop()
+
+
+def _navigation_facts(env: BuildEnvironment, docname: str) -> tuple[str, tuple[str, ...]]:
+    """What of a page shows in every page's navigation: its title and what it includes."""
+    title = env.titles[docname].astext() if docname in env.titles else ""
+    return title, tuple(env.toctree_includes.get(docname, ()))
+
+
+def note_added_or_removed(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    app.builder.__dict__["_navigation_pages_changed"] = bool(added or removed)
+    return []
+
+
+def note_navigation_before(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    app.builder.__dict__["_navigation_before"] = {
+        docname: _navigation_facts(env, docname) for docname in docnames
+    }
+
+
+def rewrite_all_if_navigation_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Sphinx rewrites only the pages it re-read, but every page shows every title:
+    when a title or a toctree changes, or a page comes or goes, all pages are rewritten
+    (not re-read), so a live preview never shows a stale sidebar."""
+    before = app.builder.__dict__.pop("_navigation_before", {})
+    changed = app.builder.__dict__.pop("_navigation_pages_changed", False) or any(
+        facts != _navigation_facts(env, docname) for docname, facts in before.items()
+    )
+    return sorted(env.found_docs) if changed else []
 
 
 def forget_trees(app: Sphinx, env: object) -> list[str]:
@@ -184,6 +218,9 @@ def cached_navigation(
 
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("navigation_cache_verify", False, "", types=[bool])
+    app.connect("env-get-outdated", note_added_or_removed)
+    app.connect("env-before-read-docs", note_navigation_before)
+    app.connect("env-get-updated", rewrite_all_if_navigation_changed)
     app.connect("env-updated", forget_trees)
     app.connect("html-page-context", skip_furo_toctree, priority=400)  # furo's runs at 500
     app.connect("html-page-context", cached_navigation, priority=600)
