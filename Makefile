@@ -72,7 +72,7 @@ live: $(READY)  ## live preview, Russian or DOCS_LANG=en, on http://127.0.0.1:80
 browser:  ## install Debian's chromium for the browser tests if it is missing (as root)
 	@if [ -x "$(CHROMIUM)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-liberation; \
 	else \
 		echo "$(CHROMIUM) is missing and only root can install it (apt-get install chromium):"; \
 		echo "the browser tests will be skipped, or fail when CI is set."; \
