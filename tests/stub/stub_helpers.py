@@ -23,6 +23,19 @@ def client_credentials(site: Site, **extra: str) -> dict[str, str]:
     }
 
 
+def password_form(site: Site, **extra: str) -> dict[str, str]:
+    """A password-grant form for the site's demo user (the grant the official SDK uses)."""
+    return {
+        "grant_type": "password",
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+        "username": site.user_login,
+        "password": site.user_password,
+        "scope": "extern.api",
+        **extra,
+    }
+
+
 def get_token(site: Site, data: dict | None = None, **kwargs) -> dict:
     """The token response of a successful request (default: client credentials)."""
     answer = call_token(site, data or client_credentials(site), **kwargs)

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from stub_helpers import api_get, client_credentials, extern_error, get_token
+from stub_helpers import api_get, client_credentials, extern_error, get_token, password_form
 
 from extern_stub import Site
 
@@ -44,17 +44,7 @@ def test_one_account_follows_its_link(site: Site, access_token: str) -> None:
 
 
 def test_a_user_sees_the_user_accounts(site: Site) -> None:
-    token = get_token(
-        site,
-        {
-            "grant_type": "password",
-            "client_id": site.client_id,
-            "client_secret": site.api_key,
-            "username": site.user_login,
-            "password": site.user_password,
-            "scope": "extern.api",
-        },
-    )["access_token"]
+    token = get_token(site, password_form(site))["access_token"]
     assert api_get(site, "/v1", token).json()["total-count"] == 2
 
 

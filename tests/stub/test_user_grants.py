@@ -1,21 +1,9 @@
 """The password grant (the official SDK's) and refresh tokens."""
 
 import pytest
-from stub_helpers import api_get, call_token, get_token, oauth_error
+from stub_helpers import api_get, call_token, get_token, oauth_error, password_form
 
 from extern_stub import Site
-
-
-def password_form(site: Site, **extra: str) -> dict[str, str]:
-    return {
-        "grant_type": "password",
-        "client_id": site.client_id,
-        "client_secret": site.api_key,
-        "username": site.user_login,
-        "password": site.user_password,
-        "scope": "extern.api",
-        **extra,
-    }
 
 
 def refresh_form(site: Site, refresh_token: str, **extra: str) -> dict[str, str]:
