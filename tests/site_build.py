@@ -8,6 +8,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from bs4 import BeautifulSoup
+
 REPO = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "en")
 
@@ -42,3 +44,17 @@ def make_html(builddir: Path, sourcedir: Path = REPO / "docs", options: str = ""
         check=False,
     )
     return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
+
+
+def html_pages(root: Path) -> list[str]:
+    """Every HTML page of one language folder, relative to it (`auth/index.html`)."""
+    return sorted(
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if not path.relative_to(root).parts[0].startswith("_")
+    )
+
+
+def soup(path: Path) -> BeautifulSoup:
+    """A built page, parsed."""
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")

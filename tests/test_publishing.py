@@ -10,25 +10,12 @@ from xml.etree import ElementTree
 
 import pytest
 import yaml
-from bs4 import BeautifulSoup
-from site_build import LANGUAGES, REPO, SiteBuild, make_html
+from site_build import LANGUAGES, REPO, SiteBuild, html_pages, make_html, soup
 
 BASE_URL = "https://docs.example.test/kontur"
 OG_LOCALES = {"ru": "ru_RU", "en": "en_US"}
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
-
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
-
-def pages(root: Path) -> list[str]:
-    return sorted(
-        str(path.relative_to(root))
-        for path in root.rglob("*.html")
-        if not path.relative_to(root).parts[0].startswith("_")
-    )
 
 
 def differences(one: Path, two: Path) -> list[str]:
@@ -91,7 +78,7 @@ def test_404_page_is_not_in_the_search_index(built_site: SiteBuild, lang: str) -
 def test_every_page_has_opengraph_tags_and_the_favicon(built_site: SiteBuild, lang: str) -> None:
     root = built_site.html / lang
     generated = {"search.html", "genindex.html"}  # no document, so no description to share
-    for name in sorted(set(pages(root)) - generated):
+    for name in sorted(set(html_pages(root)) - generated):
         page = soup(root / name)
         og = {tag["property"]: tag["content"] for tag in page.select("meta[property^='og:']")}
         assert og["og:title"] == page.h1.find(string=True).strip(), name
@@ -141,7 +128,7 @@ def test_sitemap_lists_every_page_with_hreflang_alternates(published: Path, lang
     }
     expected = {
         name
-        for name in pages(published / lang)
+        for name in html_pages(published / lang)
         if name not in {"404.html", "search.html", "genindex.html"}
     }
     assert set(urls) == {f"{BASE_URL}/{lang}/{name}" for name in expected}

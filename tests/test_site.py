@@ -8,8 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from bs4 import BeautifulSoup
-from site_build import LANGUAGES, SiteBuild, make_html
+from site_build import LANGUAGES, SiteBuild, html_pages, make_html, soup
 from sphinx.search import languages as search_languages
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -23,15 +22,7 @@ def pages(root: Path) -> list[str]:
     Leaves out 404.html: it is served at any address, so its links are absolute
     paths (tests/test_publishing.py checks it).
     """
-    return sorted(
-        str(path.relative_to(root))
-        for path in root.rglob("*.html")
-        if not path.relative_to(root).parts[0].startswith("_") and path.name != "404.html"
-    )
-
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    return [page for page in html_pages(root) if page != "404.html"]
 
 
 def local_links(page: Path) -> Iterator[tuple[str, Path, str]]:

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
-from site_build import SiteBuild
+from site_build import SiteBuild, soup
 from snippets_runner import (
     SITES,
     SNIPPETS,
@@ -346,9 +345,7 @@ def test_foreign_state_is_refused(example: Example, stub: StubServer) -> None:
 
 
 def code_blocks(page: Path) -> Iterator[tuple[list[str], str]]:
-    for block in BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(
-        "div[class*=highlight-]"
-    ):
+    for block in soup(page).select("div[class*=highlight-]"):
         yield block["class"], block.pre.get_text()
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import ConsoleMessage, Page
-from site_build import LANGUAGES
+from site_build import LANGUAGES, html_pages
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -154,8 +154,4 @@ class ConsoleErrors:
 
 def site_pages(root: Path) -> list[str]:
     """Every page of one language, relative to the site root (`ru/api-key.html`)."""
-    return sorted(
-        str(path.relative_to(root.parent))
-        for path in root.rglob("*.html")
-        if not path.relative_to(root).parts[0].startswith("_")
-    )
+    return [f"{root.name}/{page}" for page in html_pages(root)]
