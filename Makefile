@@ -98,11 +98,11 @@ bench: $(READY)  ## time builds, tests and the stub against plain Sphinx (BENCH_
 .PHONY: po
 po: $(READY)  ## extract messages and update docs/locale/en/LC_MESSAGES/*.po
 	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext
-	$(BIN)/sphinx-intl update -p $(BUILDDIR)/gettext -d docs/locale -l en --line-width=-1
+	$(BIN)/sphinx-intl update -p $(BUILDDIR)/gettext -d $(SOURCEDIR)/locale -l en --line-width=-1
 
 .PHONY: po-stats
 po-stats: $(READY)  ## translated / fuzzy / untranslated messages per .po file
-	$(BIN)/sphinx-intl stat -d docs/locale -l en
+	$(BIN)/sphinx-intl stat -d $(SOURCEDIR)/locale -l en
 
 .PHONY: clean
 clean:  ## remove the build output (keeps .venv)
