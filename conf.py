@@ -33,6 +33,7 @@ extensions = [
     "notfound.extension",  # a 404.html per language that works at any depth
     "sphinxext.opengraph",  # og: meta tags for link previews
     "navigation_cache",  # furo's sidebar built once per folder, not once per page
+    "quiet_build",  # a no-op build prints no configuration dump, no "configuration has changed"
 ]
 
 root_doc = "index"
