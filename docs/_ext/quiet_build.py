@@ -29,7 +29,8 @@ CHATTY_LOGGERS = ("sphinx.myst_parser.sphinx_ext.main",)
 
 def _remember_config(app: Sphinx, config: Config) -> None:
     """Keep the configuration as read, before the builder and extensions add to it."""
-    app._quiet_build_config = pickle.loads(pickle.dumps(config))  # type: ignore[attr-defined]
+    # What Sphinx would pickle (Config drops what cannot be); the bytes are our own.
+    app._quiet_build_config = pickle.loads(pickle.dumps(config))  # type: ignore[attr-defined]  # noqa: S301
 
 
 def _pickle_config_as_read(app: Sphinx, env: BuildEnvironment) -> list[str]:
