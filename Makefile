@@ -93,7 +93,7 @@ doctest: $(READY)  ## run the pages' Python sessions against a seeded stub; fail
 
 .PHONY: bench
 bench: $(READY)  ## time builds, tests and the stub against plain Sphinx (BENCH_RUNS=3, BENCH_QUICK=1)
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench
 
 .PHONY: po
 po: $(READY)  ## extract messages and update docs/locale/en/LC_MESSAGES/*.po

@@ -1,1 +1,1 @@
-"""``make bench``: what the site's machinery costs, measured against plain Sphinx (see run.py)."""
+"""``make bench``: what the site's machinery costs against plain Sphinx (see __main__.py)."""

@@ -1,6 +1,6 @@
 """Plain Sphinx for the benchmark's baseline: no extensions, only Sphinx's own machinery.
 
-``bench/run.py`` copies this file as ``conf.py`` into a scratch folder, next to a
+``bench/baseline.py`` copies this file as ``conf.py`` into a scratch folder, next to a
 ``baseline.json`` with the project's name, exclude patterns and the directive and role
 names its reStructuredText uses. It is never a configuration of the site itself.
 

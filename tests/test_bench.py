@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bench import run
+from bench import baseline, builds, report, sandbox, scale, suite
+from bench.options import settings_from
 
 NOOP_BUILD = """\
 Running Sphinx v9.0.4
@@ -39,25 +40,25 @@ JUNIT = """\
 
 
 def test_median_of_runs() -> None:
-    assert run.median([3.0, 1.0, 2.0]) == 2.0
-    assert run.median([1.0, 2.0]) == 1.5
+    assert report.median([3.0, 1.0, 2.0]) == 2.0
+    assert report.median([1.0, 2.0]) == 1.5
     with pytest.raises(ValueError, match="no values"):
-        run.median([])
+        report.median([])
 
 
 def test_a_noop_build_rereads_nothing() -> None:
-    assert run.reread_count(NOOP_BUILD) == 0
-    assert run.reread_pages(NOOP_BUILD) == []
+    assert builds.reread_count(NOOP_BUILD) == 0
+    assert builds.reread_pages(NOOP_BUILD) == []
 
 
 def test_rereads_are_summed_over_interleaved_builds() -> None:
-    assert run.reread_count(EDIT_BUILDS) == 2
-    assert run.reread_pages(EDIT_BUILDS) == ["api-key", "api-key"]
+    assert builds.reread_count(EDIT_BUILDS) == 2
+    assert builds.reread_pages(EDIT_BUILDS) == ["api-key", "api-key"]
 
 
 def test_colour_codes_do_not_hide_the_counts() -> None:
     assert (
-        run.reread_count(
+        builds.reread_count(
             "\x1b[01mupdating environment: \x1b[39;49;00m4 added, 1 changed, 0 removed"
         )
         == 5
@@ -65,11 +66,11 @@ def test_colour_codes_do_not_hide_the_counts() -> None:
 
 
 def test_output_without_a_summary_is_not_a_zero() -> None:
-    assert run.reread_count("make: *** [html-ru] Error 2") is None
+    assert builds.reread_count("make: *** [html-ru] Error 2") is None
 
 
 def test_junit_time_is_split_by_part() -> None:
-    summary = run.parse_junit(JUNIT)
+    summary = suite.parse_junit(JUNIT)
     assert summary.seconds == 10.5
     assert summary.parts == {"site": 3.0, "stub": 2.0, "browser": 4.0, "examples": 1.0}
     assert (summary.tests, summary.failures, summary.skipped) == (5, 1, 1)
@@ -87,31 +88,34 @@ def test_junit_time_is_split_by_part() -> None:
     ],
 )
 def test_tests_are_grouped_by_module(classname: str, part: str) -> None:
-    assert run.part_of_test(classname) == part
+    assert suite.part_of_test(classname) == part
 
 
 def test_the_stub_banner_is_parsed() -> None:
-    site = run.parse_stub_line("test http://127.0.0.1:4321 client_id=demo api_key=0a-1b\n")
-    assert site == run.StubSite("test", "http://127.0.0.1:4321", "demo", "0a-1b")
-    assert run.parse_stub_line("export KONTUR_SITE=test") is None
+    site = sandbox.parse_stub_line("test http://127.0.0.1:4321 client_id=demo api_key=0a-1b\n")
+    assert site == sandbox.StubSite("test", "http://127.0.0.1:4321", "demo", "0a-1b")
+    assert sandbox.parse_stub_line("export KONTUR_SITE=test") is None
 
 
 def test_cost_per_page_and_its_growth() -> None:
-    costs = run.per_page(2.0, {50: 4.0, 200: 10.0, 800: 34.0})
+    costs = scale.per_page(2.0, {50: 4.0, 200: 10.0, 800: 34.0})
     assert costs == pytest.approx({50: 0.04, 200: 0.04, 800: 0.04})
-    assert run.scale_growth(costs) == pytest.approx(1.0)
-    assert run.scale_growth({50: 0.04}) is None
+    assert scale.scale_growth(costs) == pytest.approx(1.0)
+    assert scale.scale_growth({50: 0.04}) is None
 
 
 def test_directives_and_roles_are_found_but_not_fields() -> None:
     text = ".. tabs::\n\n   .. group-tab:: Python\n\n      :language: python\n\nSee :ref:`home`.\n"
-    assert run.names_used([text]) == (["group-tab", "tabs"], ["ref"])
+    assert baseline.names_used([text]) == (["group-tab", "tabs"], ["ref"])
 
 
 def test_the_table_lines_up() -> None:
-    rows = [run.Row("cold build", "1.00 s", "60 MiB", "≤ 2.5x", "pass"), run.Row("stub", "9 ms")]
+    rows = [
+        report.Row("cold build", "1.00 s", "60 MiB", "≤ 2.5x", "pass"),
+        report.Row("stub", "9 ms"),
+    ]
     rows[0].runs = "3"
-    lines = run.render_table(rows).splitlines()
+    lines = report.render_table(rows).splitlines()
     assert len(lines) == 4
     assert len({len(line) for line in lines}) == 1
     assert lines[0].startswith("| measure")
@@ -120,33 +124,33 @@ def test_the_table_lines_up() -> None:
 
 
 def test_a_generated_page_shows_the_example(tmp_path: Path) -> None:
-    lines, how = run.example_block(tmp_path, use_directive=False)
+    lines, how = scale.example_block(tmp_path, use_directive=False)
     assert "no `example` directive" in how
-    page = run.generated_page(7, lines)
+    page = scale.generated_page(7, lines)
     assert ".. group-tab:: curl" in page
     title = page.splitlines()[2]
     assert page.splitlines()[3] == "=" * len(title)
 
 
 def test_generated_pages_include_the_snippet_files(tmp_path: Path) -> None:
-    folder = tmp_path / "snippets" / run.SCALE_EXAMPLE
+    folder = tmp_path / "snippets" / scale.SCALE_EXAMPLE
     folder.mkdir(parents=True)
     (folder / "flow.py").write_text("print()\n")
     (folder / "flow.sh").write_text("curl\n")
-    lines, _how = run.example_block(tmp_path / "snippets", use_directive=False)
-    assert f"      .. literalinclude:: /../snippets/{run.SCALE_EXAMPLE}/flow.sh" in lines
-    directive, how = run.example_block(tmp_path / "snippets", use_directive=True)
-    assert directive[0] == f".. example:: {run.SCALE_EXAMPLE}"
+    lines, _how = scale.example_block(tmp_path / "snippets", use_directive=False)
+    assert f"      .. literalinclude:: /../snippets/{scale.SCALE_EXAMPLE}/flow.sh" in lines
+    directive, how = scale.example_block(tmp_path / "snippets", use_directive=True)
+    assert directive[0] == f".. example:: {scale.SCALE_EXAMPLE}"
     assert "`example` directive" in how
 
 
 def test_settings_from_the_environment() -> None:
-    quick = run.settings_from([], {"BENCH_QUICK": "1"})
+    quick = settings_from([], {"BENCH_QUICK": "1"})
     assert (quick.runs, quick.quick, quick.scale, quick.scale_runs) == (1, True, [10, 40], 1)
-    full = run.settings_from([], {"BENCH_RUNS": "5", "BENCH_ONLY": "stub,scale"})
+    full = settings_from([], {"BENCH_RUNS": "5", "BENCH_ONLY": "stub,scale"})
     assert (full.runs, full.scale, full.only) == (5, [50, 200, 800], {"stub", "scale"})
     assert (full.test_runs, full.scale_runs, full.make_args) == (1, 1, [])
-    tried = run.settings_from(["--pytest-args=-n 2", "--make-args", "JOBS=2 -o lint"], {})
+    tried = settings_from(["--pytest-args=-n 2", "--make-args", "JOBS=2 -o lint"], {})
     assert (tried.pytest_args, tried.make_args) == ("-n 2", ["JOBS=2", "-o", "lint"])
     with pytest.raises(SystemExit):
-        run.settings_from(["--only", "nonsense"], {})
+        settings_from(["--only", "nonsense"], {})

@@ -1,0 +1,206 @@
+"""The sandbox (``python -m extern_stub``): tokens per second with 8 concurrent clients,
+and the median latency of ``GET /v1`` from one client."""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+from bench.harness import REPO, Bench, child_env
+from bench.report import median, mib
+
+_STUB_LINE = re.compile(r"^(\w+) (https?://\S+) client_id=(\S+) api_key=(\S+)\s*$")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+@dataclass(frozen=True)
+class StubSite:
+    """One site as ``python -m extern_stub`` announces it."""
+
+    name: str
+    base_url: str
+    client_id: str
+    api_key: str
+
+
+def parse_stub_line(line: str) -> StubSite | None:
+    """``test http://127.0.0.1:PORT client_id=ID api_key=KEY`` -> StubSite; else None."""
+    match = _STUB_LINE.match(line.strip())
+    return StubSite(*match.groups()) if match else None
+
+
+def run(bench: Bench) -> None:
+    """Start the stub on free ports, load it, and stop it."""
+    if importlib.util.find_spec("extern_stub") is None:
+        bench.row("stub: client_credentials, 8 clients", "", result="n/a: extern_stub not present")
+        return
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "extern_stub",
+            "--test-port",
+            "0",
+            "--production-port",
+            "0",
+            "--seed",
+            "1",
+        ],
+        cwd=REPO,
+        env=child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        site = wait_for_stub(process, timeout=30)
+        if site is None:
+            bench.row("stub: client_credentials, 8 clients", "", result="FAIL: did not start")
+            bench.missed += 1
+            return
+        rates: list[float] = []
+        errors = 0
+        latencies: list[float] = []
+        for _ in range(bench.settings.runs):
+            rate, failed = token_rate(site, 8, bench.settings.stub_seconds, 20_000)
+            rates.append(rate)
+            errors += failed
+            latencies.append(api_latency(site, bench.settings.stub_requests))
+        peak = peak_rss_kib(process.pid)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    note = f", {errors} failed" if errors else ""
+    runs = len(rates)
+    rate = f"{median(rates):.0f} tokens/s{note}"
+    latency = f"{median(latencies) * 1000:.1f} ms"
+    bench.row("stub: client_credentials, 8 clients", rate, mib(peak), runs=runs)
+    bench.row("stub: GET /v1 latency, one client", latency, mib(peak), runs=runs)
+
+
+def wait_for_stub(process: subprocess.Popen[str], timeout: float) -> StubSite | None:
+    """The test site the stub announces on its first lines, or None."""
+    found: list[StubSite] = []
+    done = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            site = parse_stub_line(line)
+            if site and site.name == "test":
+                found.append(site)
+                done.set()
+        done.set()
+
+    threading.Thread(target=read, daemon=True).start()  # also drains output afterwards
+    done.wait(timeout)
+    return found[0] if found else None
+
+
+def connection(site: StubSite) -> http.client.HTTPConnection:
+    parts = urlsplit(site.base_url)
+    if parts.hostname != "127.0.0.1":
+        raise ValueError(f"the benchmark only talks to 127.0.0.1, not {parts.hostname}")
+    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+
+
+def request(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: str | None,
+    headers: dict[str, str],
+) -> tuple[int, bytes]:
+    conn.request(method, path, body=body, headers=headers)
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def token_form(site: StubSite) -> str:
+    return urlencode(
+        {
+            "grant_type": "client_credentials",
+            "client_id": site.client_id,
+            "client_secret": site.api_key,
+            "scope": "extern.api",
+        }
+    )
+
+
+def token_rate(site: StubSite, clients: int, seconds: float, cap: int) -> tuple[float, int]:
+    """Tokens per second that ``clients`` threads get, each on its own keep-alive connection."""
+    body = token_form(site)
+    ok = [0] * clients
+    failed = [0] * clients
+    start = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def client(index: int) -> None:
+        conn = connection(site)
+        start.wait()
+        while time.perf_counter() < deadline[0] and sum(ok) < cap:
+            try:
+                status, data = request(conn, "POST", "/connect/token", body, FORM)
+            except (OSError, http.client.HTTPException):
+                failed[index] += 1
+                conn.close()
+                conn = connection(site)
+                continue
+            if status == 200 and b"access_token" in data:
+                ok[index] += 1
+            else:
+                failed[index] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline[0] = began + seconds
+    start.wait()
+    for thread in threads:
+        thread.join()
+    return sum(ok) / (time.perf_counter() - began), sum(failed)
+
+
+def api_latency(site: StubSite, count: int) -> float:
+    """Median seconds of ``GET /v1`` from one client with a valid token."""
+    conn = connection(site)
+    try:
+        status, data = request(conn, "POST", "/connect/token", token_form(site), FORM)
+        if status != 200:
+            raise RuntimeError(f"the stub refused a token: {status} {data[:200]!r}")
+        auth = {"Authorization": f"Bearer {json.loads(data)['access_token']}"}
+        times = []
+        for _ in range(count):
+            began = time.perf_counter()
+            status, data = request(conn, "GET", "/v1", None, auth)
+            times.append(time.perf_counter() - began)
+            if status != 200:
+                raise RuntimeError(f"GET /v1 answered {status}: {data[:200]!r}")
+        return median(times)
+    finally:
+        conn.close()
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    """A running process's peak resident set (VmHWM) in KiB, where /proc has it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) if match else None
