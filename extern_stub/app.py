@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from extern_stub import extern_api, identity
 from extern_stub.errors import ExternError, OAuthError, extern_response, oauth_response
+from extern_stub.headers import SECURITY_HEADERS, MalformedAuthorization, authorization
 from extern_stub.sites import RecordedRequest
 
 if TYPE_CHECKING:
@@ -82,8 +84,21 @@ class SiteApp:
         self.quiet = quiet
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = StubRequest(environ)
         trace_id = self.site.new_trace_id()
+        request = StubRequest(environ)
+        try:
+            response = self.handle(request, trace_id)
+        except Exception:
+            # A bug in the stub, never the client's fault; still answer in the right shape.
+            logger.exception("unexpected error on %s %s", request.method, request.path)
+            response = self.error_response(request.path, 500, "internal error", trace_id)
+        response.headers["X-Kontur-Trace-Id"] = trace_id
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response(environ, start_response)
+
+    def handle(self, request: StubRequest, trace_id: str) -> Response:
+        """Read the body, record the request, answer it."""
         body_error: HTTPException | None = None
         try:
             body: bytes | None = request.get_data(cache=True)
@@ -93,29 +108,31 @@ class SiteApp:
             # Too large, or the client went away before sending what it announced.
             body, body_error = None, error
         record = self.record(request, body, trace_id)
-        try:
-            response = self.dispatch(request, body_error, trace_id)
-        except Exception:
-            # A bug in the stub, never the client's fault; still answer in the right shape.
-            logger.exception("unexpected error on %s %s", request.method, request.path)
-            response = self.error_response(request.path, 500, "internal error", trace_id)
-        response.headers["X-Kontur-Trace-Id"] = trace_id
+        response = self.dispatch(request, body_error, trace_id)
         record.status = response.status_code
-        return response(environ, start_response)
+        return response
 
     def record(self, request: StubRequest, body: bytes | None, trace_id: str) -> RecordedRequest:
-        """Keep what ``request`` carried, for tests to inspect."""
-        authorization = request.authorization
+        """Keep what ``request`` carried, for tests to inspect (the form only when it parses)."""
         basic_auth = None
-        if authorization is not None and authorization.type == "basic":
-            basic_auth = (authorization.username or "", authorization.password or "")
+        try:
+            parsed = authorization(request)
+        except MalformedAuthorization:
+            parsed = None
+        if parsed is not None and parsed.type == "basic":
+            basic_auth = (parsed.username or "", parsed.password or "")
+        form: MultiDict[str, str] = MultiDict()
+        if body is not None:
+            # e.g. too many multipart parts: dispatch answers it
+            with contextlib.suppress(HTTPException):
+                form = MultiDict(request.form)
         record = RecordedRequest(
             method=request.method,
             path=request.path,
             query=MultiDict(request.args),
             headers=Headers(request.headers),
             content_type=request.content_type or "",
-            form=MultiDict() if body is None else MultiDict(request.form),
+            form=form,
             basic_auth=basic_auth,
             body=body or b"",
             trace_id=trace_id,

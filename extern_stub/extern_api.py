@@ -12,6 +12,8 @@ from werkzeug.wrappers import Request, Response
 
 from extern_stub import openapi as openapi_spec
 from extern_stub.errors import ExternError, json_response
+from extern_stub.headers import MalformedAuthorization
+from extern_stub.headers import authorization as read_authorization
 from extern_stub.sites import EXTERN_SCOPE, AccessToken, Site
 
 #: The most accounts one page may hold (inferred: the docs name no limit).
@@ -25,7 +27,10 @@ _DIGITS = re.compile(r"[0-9]{1,10}")
 def authenticate(site: Site, request: Request) -> AccessToken:
     """The access token of ``Authorization: Bearer``; 401 when missing, unknown or expired."""
     challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-    authorization = request.authorization
+    try:
+        authorization = read_authorization(request)
+    except MalformedAuthorization:
+        authorization = None
     if authorization is None or authorization.type != "bearer" or not authorization.token:
         raise ExternError(
             401,

@@ -21,6 +21,8 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from extern_stub.errors import NO_STORE_HEADERS, OAUTH_JSON, OAuthError, json_response
+from extern_stub.headers import MalformedAuthorization
+from extern_stub.headers import authorization as read_authorization
 from extern_stub.sites import (
     DEVICE_CODE_GRANT,
     USER_SCOPES,
@@ -102,9 +104,13 @@ def read_query(request: Request) -> dict[str, str]:
 
 def basic_credentials(request: Request) -> tuple[str, str] | None:
     """The client credentials of an ``Authorization: Basic`` header, if there is one."""
-    if "Authorization" not in request.headers:
-        return None
-    authorization = request.authorization
+    try:
+        authorization = read_authorization(request)
+    except MalformedAuthorization:
+        authorization = None
+    else:
+        if authorization is None:
+            return None
     if authorization is None or authorization.type != "basic":
         raise OAuthError(
             "invalid_client",
