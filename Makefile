@@ -12,8 +12,11 @@ PYTEST_ARGS ?=
 # Two pytest workers: much of the suite waits on the stub, the browser and the builds.
 TEST_WORKERS ?= 2
 LIVE_PORT  ?= 8000
-# Fixed ports keep the exports `make stub` prints valid across restarts.
-STUB_ARGS  ?= --test-port 8401 --production-port 8402
+# The sandbox's documented ports keep the exports `make stub` prints valid across restarts;
+# `make stub STUB_TEST_PORT=8411 STUB_PRODUCTION_PORT=8412` chooses others (0: any free).
+STUB_TEST_PORT ?= 8401
+STUB_PRODUCTION_PORT ?= 8402
+STUB_ARGS  ?=
 # The browser tests drive Debian's chromium; `make browser` installs it when missing.
 CHROMIUM   ?= /usr/bin/chromium
 # Reproducible builds: anything dated takes the last commit's time, not the clock's.
@@ -79,8 +82,8 @@ browser:  ## install Debian's chromium for the browser tests if it is missing (a
 	fi
 
 .PHONY: stub
-stub: $(READY)  ## start the local stub of the Kontur servers on 127.0.0.1:8401 (test) and :8402 (production)
-	$(BIN)/python -m extern_stub $(STUB_ARGS)
+stub: $(READY)  ## start the sandbox on 127.0.0.1:8401 (test) and :8402 (production); STUB_TEST_PORT=, STUB_PRODUCTION_PORT= choose others
+	$(BIN)/python -m extern_stub --test-port $(STUB_TEST_PORT) --production-port $(STUB_PRODUCTION_PORT) $(STUB_ARGS)
 
 .PHONY: snippets
 snippets: $(READY)  ## run every example in snippets/ against a seeded stub and re-record its output
@@ -88,7 +91,7 @@ snippets: $(READY)  ## run every example in snippets/ against a seeded stub and 
 
 .PHONY: doctest
 doctest: $(READY)  ## run the pages' Python sessions against a seeded stub; failures name file and line
-	$(BIN)/python -m extern_stub --seed 1 -- \
+	$(BIN)/python -m extern_stub --seed 1 --test-port 0 --production-port 0 -- \
 		$(SPHINXBUILD) -c . -b doctest -d $(BUILDDIR)/doctrees/doctest $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/doctest
 
 .PHONY: bench

@@ -7,4 +7,7 @@ pytest through the ``stub`` and ``stub_server`` fixtures of :mod:`extern_stub.py
 from extern_stub.server import StubServer
 from extern_stub.sites import AuthorizeError, RecordedRequest, Site
 
-__all__ = ["AuthorizeError", "RecordedRequest", "Site", "StubServer"]
+#: The sandbox's version: its package, the downloads on the site and ``--version`` read it here.
+__version__ = "0.1.0"
+
+__all__ = ["AuthorizeError", "RecordedRequest", "Site", "StubServer", "__version__"]

@@ -1,8 +1,13 @@
-"""``python -m extern_stub``: run both sites until Ctrl-C, or around one command.
+"""``python -m extern_stub`` (``kontur-sandbox`` when installed): run both sites until Ctrl-C,
+or around one command.
 
-Once ready it prints one line per site, ``<site> <base-url> client_id=<id> api_key=<guid>``,
-then the ``export`` lines that point the examples at the test site. With ``-- COMMAND ...`` it
-runs COMMAND with those variables set, stops, and exits with COMMAND's exit code.
+The sites listen on fixed ports, 8401 (test) and 8402 (production), so that the printed
+``export`` lines stay right across restarts; ``--test-port`` and ``--production-port`` choose
+others (0: any free port). Once ready it prints on stdout one line per site,
+``<site> <base-url> client_id=<id> api_key=<guid>``, then the ``export`` lines that point the
+examples at the test site; on stderr the demo user of each site and the production exports.
+With ``-- COMMAND ...`` it runs COMMAND with those variables set, stops, and exits with
+COMMAND's exit code.
 """
 
 from __future__ import annotations
@@ -18,7 +23,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from extern_stub.server import StubServer
+from extern_stub import __version__
+from extern_stub.server import PortUnavailableError, StubServer
+
+#: The documented ports; the exports a person pastes rely on them.
+DEFAULT_PORTS = {"test": 8401, "production": 8402}
+#: How ``make stub`` spells each port option.
+MAKE_VARIABLES = {"test": "STUB_TEST_PORT", "production": "STUB_PRODUCTION_PORT"}
+
+
+def program_name() -> str:
+    """``kontur-sandbox`` when started by its console script, else ``python -m extern_stub``."""
+    name = Path(sys.argv[0]).name
+    return "python -m extern_stub" if name in {"__main__.py", "-m", "-c", ""} else name
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -29,18 +46,23 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         split = argv.index("--")
         argv, command = argv[:split], argv[split + 1 :]
     parser = argparse.ArgumentParser(
-        prog="python -m extern_stub",
-        description="Local stub of the Kontur identity provider and Extern API "
-        "(test and production sites).",
+        prog=program_name(),
+        description="The Kontur.Extern sandbox: a local stub of the Kontur identity provider "
+        "and Extern API, test and production environments.",
         epilog="With -- COMMAND ARGS..., run COMMAND against the stub and exit with its code.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
     )
-    parser.add_argument("--test-port", type=int, default=0, help="test site port (0: any free)")
-    parser.add_argument(
-        "--production-port", type=int, default=0, help="production site port (0: any free)"
-    )
+    for site, port in DEFAULT_PORTS.items():
+        parser.add_argument(
+            f"--{site}-port",
+            type=int,
+            default=port,
+            metavar="PORT",
+            help=f"{site} environment port (default: %(default)s; 0: any free port)",
+        )
     parser.add_argument(
         "--seed", type=int, default=None, help="deterministic tokens, codes, trace ids and clock"
     )
@@ -73,7 +95,7 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def banner(stub: StubServer) -> str:
-    """The lines printed once the stub is ready."""
+    """The lines printed on stdout once the stub is ready: the sites, then the test exports."""
     lines = [
         f"{site.name} {site.base_url} client_id={site.client_id} api_key={site.api_key}"
         for site in stub.sites.values()
@@ -82,6 +104,32 @@ def banner(stub: StubServer) -> str:
         f"export {key}={shlex.quote(value)}" for key, value in stub.sites["test"].env().items()
     ]
     return "\n".join(lines) + "\n"
+
+
+def guide(stub: StubServer) -> str:
+    """What a person needs next, printed on stderr: demo users, production exports, Ctrl-C."""
+    test, production = stub.sites["test"], stub.sites["production"]
+    lines = [
+        f"Demo user of the {site.name} environment: "
+        f"login={site.user_login} password={site.user_password}"
+        for site in stub.sites.values()
+    ]
+    exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in production.env().items())
+    lines += [
+        "For the production environment, paste instead:",
+        f"export {exports}",
+        f"API description: {test.base_url}/openapi.json. Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def port_advice(error: PortUnavailableError) -> str:
+    """One line: which port is unavailable, and how to choose another."""
+    return (
+        f"{program_name()}: port {error.port} of the {error.site} environment is unavailable "
+        f"({error.reason.rstrip('.')}): choose another with --{error.site}-port PORT "
+        f"(make stub {MAKE_VARIABLES[error.site]}=PORT), 0 for any free port"
+    )
 
 
 def command_env(stub: StubServer) -> dict[str, str]:
@@ -131,16 +179,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_command(command, stub)
         sys.stdout.write(banner(stub))
         sys.stdout.flush()
-        test = stub.sites["test"]
-        print(
-            f"Demo user: login={test.user_login} password={test.user_password} (test site). "
-            f"API description: {test.base_url}/openapi.json. Press Ctrl-C to stop.",
-            file=sys.stderr,
-            flush=True,
-        )
+        sys.stderr.write(guide(stub))
+        sys.stderr.flush()
         threading.Event().wait()
     except Stop:
         pass
+    except PortUnavailableError as error:
+        print(port_advice(error), file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"extern_stub: {error}", file=sys.stderr)
         return 1

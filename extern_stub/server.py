@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import http
+import io
 import threading
 import urllib.parse
 from pathlib import Path
@@ -78,6 +80,14 @@ def url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+class PortUnavailableError(OSError):
+    """A site's port cannot be bound: another program holds it, or it is not allowed."""
+
+    def __init__(self, site: str, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot bind {host}:{port} for the {site} site: {reason}")
+        self.site, self.host, self.port, self.reason = site, host, port, reason
+
+
 class StubServer:
     """The test and production sites of the stub, each on its own port.
 
@@ -124,17 +134,20 @@ class StubServer:
             raise RuntimeError("the stub is already running")
         try:
             for name, site in self.sites.items():
+                # werkzeug prints why a bind failed and exits: keep its words, raise instead.
+                werkzeug_says = io.StringIO()
                 try:
-                    server = make_server(
-                        self.host,
-                        self._ports[name],
-                        SiteApp(site, quiet=self.quiet),
-                        threaded=True,
-                        request_handler=StubRequestHandler,
-                    )
+                    with contextlib.redirect_stderr(werkzeug_says):
+                        server = make_server(
+                            self.host,
+                            self._ports[name],
+                            SiteApp(site, quiet=self.quiet),
+                            threaded=True,
+                            request_handler=StubRequestHandler,
+                        )
                 except SystemExit:
-                    # werkzeug prints why (e.g. the port is in use) and exits; raise instead.
-                    raise OSError(f"cannot bind {self.host}:{self._ports[name]}") from None
+                    reason = (werkzeug_says.getvalue().splitlines() or ["cannot bind"])[0]
+                    raise PortUnavailableError(name, self.host, self._ports[name], reason) from None
                 self._servers.append(server)
                 site.base_url = f"http://{url_host(self.host)}:{server.port}"
                 thread = threading.Thread(

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,9 @@ SITE_LINE = re.compile(
     r"client_id=(?P<client_id>\S+) api_key=(?P<api_key>[0-9a-f-]{36})"
 )
 TIMEOUT = 15
+REPO = Path(__file__).resolve().parents[2]
+#: Tests never take the documented ports 8401 and 8402: any free port instead.
+ANY_PORTS = ("--test-port", "0", "--production-port", "0")
 
 
 class Stub:
@@ -26,26 +30,56 @@ class Stub:
 
     def __init__(self, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "extern_stub", *args],
+            [sys.executable, "-m", "extern_stub", *ANY_PORTS, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         self._lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._errors: queue.Queue[str | None] = queue.Queue()
+        self._readers = [
+            threading.Thread(target=self._read, daemon=True),
+            threading.Thread(target=self._read_errors, daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self._lines.put(line.rstrip("\n"))
 
+    def _read_errors(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self._errors.put(line.rstrip("\n"))
+        self._errors.put(None)
+
     def lines(self, count: int) -> list[str]:
         return [self._lines.get(timeout=TIMEOUT) for _ in range(count)]
 
+    def error_lines_until(self, text: str) -> list[str]:
+        """Lines of stderr up to and including the first that contains ``text``."""
+        lines: list[str] = []
+        while not lines or text not in lines[-1]:
+            line = self._errors.get(timeout=TIMEOUT)
+            assert line is not None, f"stderr ended before {text!r}: {lines}"
+            lines.append(line)
+        return lines
+
     def stop(self, signum: int) -> tuple[int, str]:
         self.process.send_signal(signum)
-        _, stderr = self.process.communicate(timeout=TIMEOUT)
-        return self.process.returncode, stderr
+        self.process.wait(timeout=TIMEOUT)
+        lines = []
+        while (line := self._errors.get(timeout=TIMEOUT)) is not None:
+            lines.append(line)
+        for reader, stream in zip(
+            self._readers, (self.process.stdout, self.process.stderr), strict=True
+        ):
+            reader.join(timeout=TIMEOUT)
+            assert stream is not None
+            stream.close()
+        return self.process.returncode, "".join(f"{line}\n" for line in lines)
 
 
 @pytest.fixture
@@ -53,8 +87,7 @@ def running() -> Iterator[Stub]:
     stub = Stub("--seed", "3")
     yield stub
     if stub.process.poll() is None:
-        stub.process.kill()
-        stub.process.communicate()
+        stub.stop(signal.SIGKILL)
 
 
 def curl(*args: str) -> str:
@@ -160,7 +193,15 @@ def test_port_in_use_fails_without_a_traceback() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "extern_stub", "--test-port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "extern_stub",
+                "--production-port",
+                "0",
+                "--test-port",
+                str(port),
+            ],
             capture_output=True,
             text=True,
             timeout=TIMEOUT,
@@ -168,7 +209,11 @@ def test_port_in_use_fails_without_a_traceback() -> None:
         )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
-    assert str(port) in result.stderr
+    # One line that names the port and the two ways to choose another.
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert f"port {port} of the test environment" in result.stderr
+    assert "--test-port PORT" in result.stderr
+    assert "make stub STUB_TEST_PORT=PORT" in result.stderr
 
 
 CHILD = """
@@ -185,6 +230,7 @@ def test_runs_a_command_with_the_test_site_variables() -> None:
             sys.executable,
             "-m",
             "extern_stub",
+            *ANY_PORTS,
             "--seed",
             "1",
             "--",
@@ -266,7 +312,7 @@ def test_auto_approve_devices_makes_the_device_flow_unattended() -> None:
 
 def test_missing_command_exits_127() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "extern_stub", "--", "no-such-command-here"],
+        [sys.executable, "-m", "extern_stub", *ANY_PORTS, "--", "no-such-command-here"],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -277,13 +323,58 @@ def test_missing_command_exits_127() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_help() -> None:
-    result = subprocess.run(
+def stub_help() -> str:
+    return subprocess.run(
         [sys.executable, "-m", "extern_stub", "--help"],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=True,
-    )
+    ).stdout
+
+
+def test_help() -> None:
+    text = stub_help()
     for option in ("--host", "--test-port", "--production-port", "--seed", "--device-interval"):
-        assert option in result.stdout
+        assert option in text
+    # The documented ports are the defaults, and 0 still means any free port.
+    assert "(default: 8401; 0: any free port)" in " ".join(text.split())
+    assert "(default: 8402; 0: any free port)" in " ".join(text.split())
+
+
+OPTION = re.compile(r"--[a-z][a-z-]*[a-z]")
+PAGE = REPO / "docs" / "sandbox.rst"
+TRANSLATION = REPO / "docs" / "locale" / "en" / "LC_MESSAGES" / "sandbox.po"
+
+
+@pytest.mark.parametrize("page", [PAGE, TRANSLATION], ids=["ru", "en"])
+def test_help_and_the_sandbox_page_agree(page: Path) -> None:
+    """The page lists every option `--help` offers, and no other."""
+    text = page.read_text(encoding="utf-8")
+    if page.suffix == ".po":
+        text = "\n".join(re.findall(r'^msgstr "(.*)"$', text, flags=re.MULTILINE))
+    assert set(OPTION.findall(text)) == set(OPTION.findall(stub_help()))
+    for port, variable in (("8401", "STUB_TEST_PORT"), ("8402", "STUB_PRODUCTION_PORT")):
+        assert port in text
+        if page == PAGE:  # code blocks are not translated
+            assert f"{variable}=" in text
+        assert f"{variable} ?= {port}" in (REPO / "Makefile").read_text(encoding="utf-8")
+
+
+def test_names_the_demo_user_of_each_environment(running: Stub) -> None:
+    production_line = SITE_LINE.fullmatch(running.lines(7)[1])
+    assert production_line is not None
+    stderr = "\n".join(running.error_lines_until("Press Ctrl-C to stop."))
+    users = re.findall(
+        r"^Demo user of the (\w+) environment: login=\S+ password=\S+$", stderr, re.M
+    )
+    assert users == ["test", "production"], stderr
+    (production,) = re.findall(r"^export (KONTUR_SITE=production .*)$", stderr, re.M)
+    exports = dict(pair.split("=", 1) for pair in shlex.split(production))
+    assert exports == {
+        "KONTUR_SITE": "production",
+        "KONTUR_CLIENT_ID": production_line["client_id"],
+        "KONTUR_API_KEY": production_line["api_key"],
+        "KONTUR_IDENTITY_URL": production_line["url"],
+        "KONTUR_API_URL": production_line["url"],
+    }
