@@ -1,5 +1,6 @@
 """The `example` directive on a small project: tabs, outputs, dependencies, errors."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,9 +48,10 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def build(project: Path) -> subprocess.CompletedProcess[str]:
+def build(project: Path, out: str = "_build") -> subprocess.CompletedProcess[str]:
+    """Build ``project`` as ``make html`` does, into ``out`` (doctrees inside it)."""
     return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", "docs", "_build"],
+        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "--keep-going", "-n", "docs", out],
         cwd=project,
         capture_output=True,
         text=True,
@@ -91,3 +93,35 @@ def test_a_missing_file_fails_with_file_and_line(project: Path, break_it, messag
     assert result.returncode != 0
     assert "index.rst:" in result.stderr
     assert message in result.stderr
+
+
+def restore_with_old_mtime(path: Path, text: str) -> None:
+    """Write ``path`` back as a writer's ``git checkout`` or copy would: dated in the past."""
+    path.write_text(text)
+    os.utime(path, (1_000_000_000, 1_000_000_000))
+
+
+@pytest.mark.parametrize("name", ["output.production.txt", "hello.sh"])
+def test_a_page_that_failed_is_read_again_when_the_file_comes_back(
+    project: Path, name: str
+) -> None:
+    """The incremental build after the fix equals a clean build, whatever the file's date."""
+    path = project / "snippets" / "hello" / name
+    text = path.read_text()
+    path.unlink()
+    assert build(project).returncode != 0
+    restore_with_old_mtime(path, text)
+    result = build(project)
+    assert result.returncode == 0, result.stderr
+    assert build(project, "_clean").returncode == 0
+    built, clean = ((project / out / "index.html").read_text() for out in ("_build", "_clean"))
+    assert "hello production" in built
+    assert built == clean
+
+
+def test_a_file_added_to_an_example_folder_reads_the_page_again(project: Path) -> None:
+    assert build(project).returncode == 0
+    restore_with_old_mtime(project / "snippets" / "hello" / "other.py", 'print("other")\n')
+    result = build(project)
+    assert result.returncode != 0
+    assert "expected one *.py file" in result.stderr

@@ -14,11 +14,13 @@ the tab labels and captions are ordinary paragraphs that gettext extracts into t
 page's ``.po`` file.
 """
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
@@ -56,6 +58,15 @@ def _make_labels_translatable(node: nodes.Node, source: str, line: int) -> None:
 
 
 class _ExampleBase(SphinxDirective):
+    def note_folder(self, folder: Path) -> None:
+        """Read the page again when a file is added to or removed from ``folder``.
+
+        Noted before anything can fail: a page that failed for a missing file (an output
+        not recorded yet, a snippet restored later with its old date) is read again.
+        """
+        folders = _example_folders(self.env).setdefault(self.env.docname, {})
+        folders[str(folder)] = _listing(folder)
+
     def snippet(self, relative: Path) -> str:
         """The path of a snippet file as ``literalinclude`` wants it; a dependency of the page.
 
@@ -93,6 +104,7 @@ class ExampleDirective(_ExampleBase):
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
         folder = Path(self.env.srcdir) / self.config.examples_dir / name
+        self.note_folder(folder)
         if not folder.is_dir():
             raise self.error(f"example {name!r}: no folder {folder}")
         lines = [".. tabs::", ""]
@@ -143,6 +155,40 @@ class ExampleEnvDirective(_ExampleBase):
         return self.render(self.site_tabs(bodies), "example-env")
 
 
+def _example_folders(env: BuildEnvironment) -> dict[str, dict[str, list[str]]]:
+    """Per page, the example folders it shows and the files each held when it was read."""
+    if not hasattr(env, "example_folders"):
+        env.example_folders = {}
+    return env.example_folders
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
+
+
+def _pages_with_changed_folders(
+    app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
+) -> list[str]:
+    return [
+        docname
+        for docname, folders in _example_folders(env).items()
+        if docname not in removed
+        and any(_listing(Path(folder)) != names for folder, names in folders.items())
+    ]
+
+
+def _forget_page(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _example_folders(env).pop(docname, None)
+
+
+def _merge_pages(
+    app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
+) -> None:
+    for docname in docnames:
+        if docname in _example_folders(other):
+            _example_folders(env)[docname] = _example_folders(other)[docname]
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the directives and where the examples live."""
     app.setup_extension("sphinx_tabs.tabs")
@@ -150,4 +196,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("examples_dir", "../snippets", "env", str)
     app.add_directive("example", ExampleDirective)
     app.add_directive("example-env", ExampleEnvDirective)
+    app.connect("env-get-outdated", _pages_with_changed_folders)
+    app.connect("env-purge-doc", _forget_page)
+    app.connect("env-merge-info", _merge_pages)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
