@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 from extern_stub import extern_api, identity
 from extern_stub.errors import ExternError, OAuthError, extern_response, oauth_response
 from extern_stub.headers import SECURITY_HEADERS, MalformedAuthorization, authorization
-from extern_stub.sites import RecordedRequest
+from extern_stub.sites import RECORD_BODY_LIMIT, RECORD_HEADER_LIMIT, RecordedRequest
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -121,24 +121,33 @@ class SiteApp:
             parsed = None
         if parsed is not None and parsed.type == "basic":
             basic_auth = (parsed.username or "", parsed.password or "")
+        body = body or b""
         form: MultiDict[str, str] = MultiDict()
-        if body is not None:
+        if 0 < len(body) <= RECORD_BODY_LIMIT:
             # e.g. too many multipart parts: dispatch answers it
             with contextlib.suppress(HTTPException):
                 form = MultiDict(request.form)
+        headers = Headers(
+            [(key, value[:RECORD_HEADER_LIMIT]) for key, value in request.headers.items()]
+        )
         record = RecordedRequest(
             method=request.method,
             path=request.path,
-            query=MultiDict(request.args),
-            headers=Headers(request.headers),
+            query=MultiDict(
+                [
+                    (key, value[:RECORD_HEADER_LIMIT])
+                    for key, value in request.args.items(multi=True)
+                ]
+            ),
+            headers=headers,
             content_type=request.content_type or "",
             form=form,
             basic_auth=basic_auth,
-            body=body or b"",
+            body=body[:RECORD_BODY_LIMIT],
             trace_id=trace_id,
+            body_size=len(body),
         )
-        with self.site.lock:
-            self.site.requests.append(record)
+        self.site.record(record)
         return record
 
     def dispatch(

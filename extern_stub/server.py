@@ -14,7 +14,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from extern_stub.app import SiteApp
-from extern_stub.sites import SITE_NAMES, Site, load_registries
+from extern_stub.sites import RECORD_SIZE, SITE_NAMES, Site, load_registries
 
 
 class StubRequestHandler(WSGIRequestHandler):
@@ -105,6 +105,7 @@ class StubServer:
         token_lifetime: int = 86400,
         registry_path: Path | None = None,
         quiet: bool = True,
+        record_size: int = RECORD_SIZE,
     ) -> None:
         registries = load_registries(registry_path)
         self.host = host
@@ -117,6 +118,7 @@ class StubServer:
                 seed=seed,
                 device_interval=device_interval,
                 token_lifetime=token_lifetime,
+                record_size=record_size,
             )
             for name in SITE_NAMES
         }

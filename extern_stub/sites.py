@@ -8,13 +8,16 @@ sequences that :meth:`Site.reset` restarts, so the same requests get the same an
 from __future__ import annotations
 
 import email.utils
+import heapq
 import html.parser
+import itertools
 import json
 import random
 import secrets
 import threading
 import time
 import urllib.parse
+from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +38,12 @@ USER_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 SITE_NAMES = ("test", "production")
 #: A fixed instant shown as the time of day when the stub runs with a seed (2025-01-01 UTC).
 FROZEN_EPOCH = 1_735_689_600.0
+#: Requests a site remembers for tests to inspect, by default; older ones are forgotten.
+RECORD_SIZE = 1000
+#: Bytes of a request body a record keeps; the form is kept only when the whole body fits.
+RECORD_BODY_LIMIT = 4096
+#: Characters of one header value a record keeps.
+RECORD_HEADER_LIMIT = 1024
 #: Alphabet of user codes: consonants only, no look-alikes (RFC 8628 section 6.1).
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 
@@ -115,6 +124,8 @@ class RecordedRequest:
     body: bytes
     trace_id: str
     status: int | None = None
+    #: The length of the whole body; ``body`` keeps at most :data:`RECORD_BODY_LIMIT` bytes.
+    body_size: int = 0
 
 
 @dataclass
@@ -134,6 +145,7 @@ class RefreshToken:
     client_id: str
     subject: str
     scopes: tuple[str, ...]
+    expires_at: float
 
 
 @dataclass
@@ -244,8 +256,25 @@ class SiteState:
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
     devices: dict[str, Device] = field(default_factory=dict)
+    #: Normalized user code -> device code: the /device page finds a device by key.
+    user_codes: dict[str, str] = field(default_factory=dict)
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     in_flight: dict[str, int] = field(default_factory=dict)
+    #: (expires_at, order, table, key) of everything above that expires, soonest first.
+    expiries: list[tuple[float, int, str, str]] = field(default_factory=list)
+    order: Iterator[int] = field(default_factory=itertools.count)
+
+    def expire_later(self, expires_at: float, table: str, key: str) -> None:
+        """Remember to forget ``key`` of ``table`` once ``expires_at`` has passed."""
+        heapq.heappush(self.expiries, (expires_at, next(self.order), table, key))
+
+    def purge(self, now: float) -> None:
+        """Forget every token, code and device that expired by ``now`` (O(log n) each)."""
+        while self.expiries and self.expiries[0][0] <= now:
+            _, _, table, key = heapq.heappop(self.expiries)
+            entry = getattr(self, table).pop(key, None)
+            if isinstance(entry, Device):
+                self.user_codes.pop(normalize_user_code(entry.user_code), None)
 
 
 class Site:
@@ -260,7 +289,9 @@ class Site:
         device_lifetime: int = 300,
         token_lifetime: int = 86400,
         code_lifetime: int = 300,
+        refresh_lifetime: int = 30 * 86400,
         max_in_flight: int = 20,
+        record_size: int = RECORD_SIZE,
     ) -> None:
         self.name = name
         self.registry = registry
@@ -269,13 +300,14 @@ class Site:
         self.device_lifetime = device_lifetime
         self.token_lifetime = token_lifetime
         self.code_lifetime = code_lifetime
+        self.refresh_lifetime = refresh_lifetime
         self.max_in_flight = max_in_flight
         self.base_url = ""
         self.clock = Clock(frozen=seed is not None)
         self.sequences = Sequences(seed, name)
         self.lock = threading.RLock()
         self.state = SiteState()
-        self.requests: list[RecordedRequest] = []
+        self._requests: deque[RecordedRequest] = deque(maxlen=record_size)
         #: Approve every new device at once, as the demo user (for unattended recordings).
         self.auto_approve_devices = False
         #: Seconds each Extern API call takes, to let tests hold requests in flight.
@@ -294,11 +326,22 @@ class Site:
         """Forget tokens, devices, codes, recorded requests; restart the seeded sequences."""
         with self.lock:
             self.state = SiteState()
-            self.requests.clear()
+            self._requests.clear()
             self.sequences.restart()
             self.clock.reset()
             self.auto_approve_devices = False
             self.api_delay = 0.0
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The requests received since the last reset, oldest first (the last ``record_size``)."""
+        with self.lock:
+            return list(self._requests)
+
+    def record(self, request: RecordedRequest) -> None:
+        """Remember ``request``; the oldest record goes once there are ``record_size``."""
+        with self.lock:
+            self._requests.append(request)
 
     def env(self) -> dict[str, str]:
         """The ``KONTUR_*`` variables that point the examples at this site."""
@@ -327,14 +370,20 @@ class Site:
             "expires_in": self.token_lifetime,
         }
         with self.lock:
+            now = self.clock.now()
+            self.state.purge(now)
+            expires_at = now + self.token_lifetime
             self.state.access_tokens[access_token] = AccessToken(
-                client.client_id, subject, scopes, self.clock.now() + self.token_lifetime
+                client.client_id, subject, scopes, expires_at
             )
+            self.state.expire_later(expires_at, "access_tokens", access_token)
             if subject is not None and "refresh_token" in client.grant_types:
                 refresh_token = self.sequences.hex("refresh_token", 32)
+                refresh_expires_at = now + self.refresh_lifetime
                 self.state.refresh_tokens[refresh_token] = RefreshToken(
-                    client.client_id, subject, scopes
+                    client.client_id, subject, scopes, refresh_expires_at
                 )
+                self.state.expire_later(refresh_expires_at, "refresh_tokens", refresh_token)
                 body["refresh_token"] = refresh_token
         if subject is not None:
             body["scope"] = " ".join(scopes)
@@ -366,14 +415,23 @@ class Site:
     def create_device(self, client: Client, scopes: tuple[str, ...]) -> Device:
         """Start a device authorization for ``client``."""
         with self.lock:
+            now = self.clock.now()
+            self.state.purge(now)
+            user_code = self.sequences.user_code()
+            while normalize_user_code(user_code) in self.state.user_codes:
+                user_code = self.sequences.user_code()  # one in 25 billion: draw again
             device = Device(
                 device_code=self.sequences.hex("device_code", 32, upper=True),
-                user_code=self.sequences.user_code(),
+                user_code=user_code,
                 client_id=client.client_id,
                 scopes=scopes,
-                expires_at=self.clock.now() + self.device_lifetime,
+                expires_at=now + self.device_lifetime,
             )
             self.state.devices[device.device_code] = device
+            self.state.user_codes[normalize_user_code(user_code)] = device.device_code
+            # Kept one lifetime more, so that a late poll still hears expired_token.
+            forget_at = device.expires_at + self.device_lifetime
+            self.state.expire_later(forget_at, "devices", device.device_code)
             if self.auto_approve_devices:
                 device.status = "approved"
                 device.subject = self.user_login
@@ -381,14 +439,14 @@ class Site:
 
     def find_device(self, user_code: str) -> Device | None:
         """The live, undecided device with ``user_code`` (any case, hyphen optional)."""
-        wanted = normalize_user_code(user_code)
         with self.lock:
-            for device in self.state.devices.values():
-                if normalize_user_code(device.user_code) == wanted:
-                    if device.status != "pending" or device.expires_at <= self.clock.now():
-                        return None
-                    return device
-        return None
+            device_code = self.state.user_codes.get(normalize_user_code(user_code))
+            device = None if device_code is None else self.state.devices.get(device_code)
+            if device is None or device.status != "pending":
+                return None
+            if device.expires_at <= self.clock.now():
+                return None
+            return device
 
     def approve_device(self, user_code: str, login: str | None = None) -> None:
         """Let the device with ``user_code`` get a token, as user ``login`` (default: demo)."""
@@ -412,7 +470,9 @@ class Site:
         """Store an authorization code; its value."""
         value = self.sequences.hex("authorization_code", 32, upper=True)
         with self.lock:
+            self.state.purge(self.clock.now())
             self.state.codes[value] = code
+            self.state.expire_later(code.expires_at, "codes", value)
         return value
 
     def authorize(

@@ -1,0 +1,135 @@
+"""The stub's memory stays bounded: a ring of truncated request records, expired tokens,
+codes and devices forgotten, and devices found by key rather than by scanning them all.
+
+Sizes and operation counts are asserted, never timings (speed belongs to ``make bench``).
+"""
+
+import gc
+import tracemalloc
+
+import pytest
+from werkzeug.test import Client
+
+from extern_stub import sites
+from extern_stub.app import SiteApp
+from extern_stub.sites import RECORD_BODY_LIMIT, AuthorizationCode, Site, load_registries
+
+
+@pytest.fixture
+def fresh() -> Site:
+    """A site of its own, not served: driven in-process, with a small request record."""
+    return Site("test", load_registries()["test"], seed=1, record_size=50)
+
+
+def test_the_request_record_is_a_ring_of_truncated_bodies(fresh: Site) -> None:
+    client = Client(SiteApp(fresh))
+    body = b"x" * 60_000
+    for _ in range(120):
+        client.post("/connect/token", data=body, content_type="application/octet-stream")
+    records = fresh.requests
+    assert len(records) == 50
+    assert all(len(record.body) == RECORD_BODY_LIMIT for record in records)
+    assert all(record.body_size == 60_000 for record in records)
+    client.get("/v1")
+    assert fresh.requests[-1].path == "/v1"
+    assert fresh.requests[0].trace_id == records[1].trace_id
+
+
+def test_memory_is_flat_over_many_large_requests(fresh: Site) -> None:
+    client = Client(SiteApp(fresh))
+    body = b"y" * 60_000
+
+    def send(count: int) -> None:
+        for _ in range(count):
+            client.post("/connect/token", data=body, content_type="application/octet-stream")
+
+    tracemalloc.start()
+    try:
+        send(60)  # the ring is full from here on
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        send(300)  # 18 MB more
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert after - before < 256 * 1024, after - before
+
+
+def test_a_long_header_and_query_are_truncated_in_the_record(fresh: Site) -> None:
+    Client(SiteApp(fresh)).get(
+        "/v1", query_string={"q": "z" * 5000}, headers={"X-Long": "h" * 5000}
+    )
+    (record,) = fresh.requests
+    assert len(record.headers["X-Long"]) == len(record.query["q"]) == 1024
+
+
+def test_expired_access_and_refresh_tokens_are_forgotten(fresh: Site) -> None:
+    client = fresh.registry.clients[fresh.client_id]
+    for _ in range(100):
+        fresh.issue_tokens(client, fresh.user_login, ("extern.api",))
+    assert len(fresh.state.access_tokens) == len(fresh.state.refresh_tokens) == 100
+    fresh.clock.advance(fresh.token_lifetime)
+    fresh.issue_tokens(client, None, ("extern.api",))
+    assert len(fresh.state.access_tokens) == 1
+    assert len(fresh.state.refresh_tokens) == 100  # they live longer
+    fresh.clock.advance(fresh.refresh_lifetime)
+    fresh.issue_tokens(client, None, ("extern.api",))
+    assert len(fresh.state.access_tokens) == 1
+    assert fresh.state.refresh_tokens == {}
+    assert len(fresh.state.expiries) == 1
+
+
+def test_expired_devices_are_forgotten_after_a_grace_lifetime(fresh: Site) -> None:
+    client = fresh.registry.clients[fresh.client_id]
+    for _ in range(100):
+        fresh.create_device(client, ("extern.api",))
+    fresh.clock.advance(fresh.device_lifetime)
+    fresh.create_device(client, ("extern.api",))
+    assert len(fresh.state.devices) == 101  # expired, still answered expired_token
+    fresh.clock.advance(fresh.device_lifetime)
+    fresh.create_device(client, ("extern.api",))
+    assert len(fresh.state.devices) == len(fresh.state.user_codes) == 2
+
+
+def test_expired_codes_are_forgotten(fresh: Site) -> None:
+    def code() -> AuthorizationCode:
+        expires_at = fresh.clock.now() + fresh.code_lifetime
+        return AuthorizationCode("c", "http://x", ("openid",), "u", expires_at)
+
+    for _ in range(100):
+        fresh.create_code(code())
+    fresh.clock.advance(fresh.code_lifetime)
+    fresh.create_code(code())
+    assert len(fresh.state.codes) == 1
+
+
+def normalizations_per_device_post(
+    site: Site, devices: int, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    client = site.registry.clients[site.client_id]
+    for _ in range(devices):
+        device = site.create_device(client, ("extern.api",))
+    calls = []
+    original = sites.normalize_user_code
+
+    def counting(user_code: str) -> str:
+        calls.append(user_code)
+        return original(user_code)
+
+    monkeypatch.setattr(sites, "normalize_user_code", counting)
+    form = {"user_code": device.user_code, "action": "approve"}
+    form |= {"login": site.user_login, "password": site.user_password}
+    answer = Client(SiteApp(site)).post("/device", data=form)
+    assert answer.status_code == 200
+    monkeypatch.setattr(sites, "normalize_user_code", original)
+    return len(calls)
+
+
+def test_the_device_page_finds_a_device_by_key_not_by_scanning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = load_registries()["test"]
+    few = normalizations_per_device_post(Site("test", registry), 3, monkeypatch)
+    many = normalizations_per_device_post(Site("test", registry), 20_000, monkeypatch)
+    assert few == many <= 4
