@@ -38,6 +38,14 @@ def program_name() -> str:
     return "python -m extern_stub" if name in {"__main__.py", "-m", "-c", ""} else name
 
 
+def seconds(text: str) -> float:
+    """A duration from 0 to 60 seconds, for ``--api-latency``."""
+    value = float(text)
+    if not 0 <= value <= 60:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text} is not from 0 to 60 seconds")
+    return value
+
+
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """Options before ``--``, and the command after it."""
     argv = list(argv)
@@ -79,6 +87,14 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         default=86400,
         metavar="SECONDS",
         help="access token lifetime, expires_in (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--api-latency",
+        type=seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long each Extern API request takes, so that more than 20 at once "
+        "of one client get 429 (default: %(default)s)",
     )
     parser.add_argument(
         "--auto-approve-devices",
@@ -163,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         device_interval=args.device_interval,
         token_lifetime=args.token_lifetime,
+        api_latency=args.api_latency,
         registry_path=args.sites_file,
         quiet=args.quiet or bool(command),
     )

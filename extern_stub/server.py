@@ -106,6 +106,7 @@ class StubServer:
         registry_path: Path | None = None,
         quiet: bool = True,
         record_size: int = RECORD_SIZE,
+        api_latency: float = 0.0,
     ) -> None:
         registries = load_registries(registry_path)
         self.host = host
@@ -119,6 +120,7 @@ class StubServer:
                 device_interval=device_interval,
                 token_lifetime=token_lifetime,
                 record_size=record_size,
+                api_latency=api_latency,
             )
             for name in SITE_NAMES
         }

@@ -292,6 +292,7 @@ class Site:
         refresh_lifetime: int = 30 * 86400,
         max_in_flight: int = 20,
         record_size: int = RECORD_SIZE,
+        api_latency: float = 0.0,
     ) -> None:
         self.name = name
         self.registry = registry
@@ -310,8 +311,10 @@ class Site:
         self._requests: deque[RecordedRequest] = deque(maxlen=record_size)
         #: Approve every new device at once, as the demo user (for unattended recordings).
         self.auto_approve_devices = False
-        #: Seconds each Extern API call takes, to let tests hold requests in flight.
-        self.api_delay = 0.0
+        #: Seconds each Extern API call takes after a reset (``--api-latency``).
+        self.api_latency = api_latency
+        #: Seconds each Extern API call takes now: requests stay in flight, so 429 is reachable.
+        self.api_delay = api_latency
         demo_client = next(iter(registry.clients.values()))
         demo_user = next(iter(registry.users.values()))
         self.client_id = demo_client.client_id
@@ -330,7 +333,7 @@ class Site:
             self.sequences.restart()
             self.clock.reset()
             self.auto_approve_devices = False
-            self.api_delay = 0.0
+            self.api_delay = self.api_latency
 
     @property
     def requests(self) -> list[RecordedRequest]:
