@@ -55,7 +55,7 @@ $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
 	$(SPHINXBUILD) -c . -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html/$*
 
 .PHONY: test
-test: lint html browser  ## lint, build both sites, then run the whole test suite
+test: lint html browser toolchains  ## lint, build both sites, then run the whole test suite
 	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: lint
@@ -79,6 +79,25 @@ browser:  ## install Debian's chromium for the browser tests if it is missing (a
 	else \
 		echo "$(CHROMIUM) is missing and only root can install it (apt-get install chromium):"; \
 		echo "the browser tests will be skipped, or fail when CI is set."; \
+	fi
+
+# The examples' toolchains: Node.js 20+ and Java 17+ come with the machine; PHP with its
+# curl extension and mono's C# compiler (with the assemblies the examples use) come from
+# Debian, installed here when missing.
+TOOLCHAIN_PACKAGES := php-cli php-curl mono-mcs libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil
+
+.PHONY: toolchains
+toolchains:  ## install PHP (with curl) and mono's C# compiler for the examples if missing (as root)
+	@missing=; \
+	for package in $(TOOLCHAIN_PACKAGES); do \
+		dpkg-query -W -f '$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else \
+		echo "Missing for the examples:$$missing (only root can apt-get install them):"; \
+		echo "their tests will be skipped, or fail when CI is set."; \
 	fi
 
 .PHONY: stub

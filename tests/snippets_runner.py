@@ -1,27 +1,38 @@
 """Run the examples in snippets/ against the stub, as a person would.
 
-Shared by `make snippets` (which records each example's output) and by
-tests/test_snippets.py (which checks every example against that recording), so that
-recording and checking cannot drift apart.
+Shared by `make snippets` (which records each task's output) and by tests/test_snippets.py
+(which checks every example against that recording), so that recording and checking
+cannot drift apart.
+
+Everything is found on disk: a task is a folder of snippets/, an example is a file of it
+whose suffix is one of `LANGUAGES`, and what the sandbox must receive when the task runs
+is the folder's `expect.toml` (see `Task` and `match_requests`).
 
 Run as a script, it starts a seeded stub in-process and rewrites
-snippets/<task>/output.<site>.txt from the Python and the curl example of each task,
-which must print the same.
+snippets/<task>/output.<site>.txt from the examples of each task, which must all print
+the same.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
+import hashlib
 import os
 import queue
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from extern_stub.pytest_plugin import DEVICE_INTERVAL, SEED
 from extern_stub.server import StubServer
@@ -30,21 +41,271 @@ from extern_stub.sites import AuthorizeError, RecordedRequest, Site
 REPO = Path(__file__).resolve().parent.parent
 SNIPPETS = REPO / "snippets"
 SITES = ("test", "production")
-#: How each language's file is run: the project's interpreter, and POSIX sh with real curl.
-INTERPRETERS = {".py": (sys.executable,), ".sh": ("sh",)}
+#: What a task folder holds besides its examples.
+EXPECT = "expect.toml"
+OUTPUTS = tuple(f"output.{site}.txt" for site in SITES)
 #: The addresses the recorded outputs show for each site (the tests' stub runs on free
 #: ports): those of `python -m extern_stub --seed 1 --test-port 8401 --production-port 8402`,
 #: so a person who starts the stub that way sees exactly the recorded outputs.
 PUBLIC_URLS = {"test": "http://127.0.0.1:8401", "production": "http://127.0.0.1:8402"}
-#: The authorization code example draws a random `state` each run; outputs are compared
-#: with its value masked (it is checked separately: see `state_of`).
-STATE = re.compile(r"(state=)[0-9a-f]{32}")
+#: The authorization code examples draw a random `state` and `nonce` each run; outputs are
+#: compared with their values masked (`state` is checked separately: see `state_of`).
+RANDOM = re.compile(r"\b(state|nonce)=[0-9A-Za-z_-]{16,}")
+STATE = re.compile(r"\bstate=([0-9A-Za-z_-]{16,})")
+#: Seconds any one run may take; the examples' own timeouts are 30 s.
 TIMEOUT = 60
+#: Debian's packages of the toolchains the machine may lack (`make toolchains` installs them).
+_MONO = "mono-mcs libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil"
+APT_PACKAGES = {"php": "php-cli", "mcs": _MONO, "mono": _MONO}
+
+
+# -- languages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Language:
+    """How the tests run (and lint) the files of one language, and how a reader runs them.
+
+    `compile` (Java, C#) builds the file once per process into a scratch folder: the file
+    compiled is the file shown, with the compiler's strictest warnings as errors.
+    """
+
+    #: The tab label, and the highlighting language of the pages (docs/_ext/examples.py).
+    name: str
+    suffix: str
+    highlight: str
+    #: The file's name from the task's: "snake" (client_credentials) or "camel".
+    naming: str
+    #: The command that runs the file, given the folder it was compiled into (or None).
+    run: Callable[[Path, Path | None], list[str]]
+    #: What a reader types, in the file's folder: `python3 client_credentials.py`, ...
+    reader: Callable[[Path], list[list[str]]]
+    #: Programs it needs on PATH, and whether their version is recent enough.
+    needs: tuple[str, ...] = ()
+    check: Callable[[], str | None] = lambda: None
+    compile: Callable[[Path, Path], list[str]] | None = None
+    lint: Callable[[Path], list[str]] | None = None
+
+
+def _version(command: list[str], pattern: str) -> tuple[int, ...] | None:
+    try:
+        output = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    except OSError:
+        return None
+    match = re.search(pattern, output.stdout + output.stderr)
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
+def _at_least(command: list[str], pattern: str, minimum: tuple[int, ...], name: str) -> str | None:
+    version = _version(command, pattern)
+    if version is None or version < minimum:
+        found = ".".join(map(str, version)) if version else "unknown"
+        return f"{name} {'.'.join(map(str, minimum))} or newer is needed (found {found})"
+    return None
+
+
+def _php_curl() -> str | None:
+    modules = subprocess.run(["php", "-m"], capture_output=True, text=True, check=False).stdout
+    if "curl" not in modules.split():
+        return "php-curl is missing: run `make toolchains` as root (apt-get install php-curl)"
+    return _at_least(["php", "--version"], r"PHP (\d+)\.(\d+)", (8, 2), "PHP")
+
+
+def _java(path: Path, built: Path | None) -> list[str]:
+    return ["java", "-cp", str(built), path.stem]
+
+
+def _mono(path: Path, built: Path | None) -> list[str]:
+    assert built is not None
+    return ["mono", str(built / f"{path.stem}.exe")]
+
+
+#: The assemblies the C# examples use beyond mscorlib: HttpClient, the JSON serializer.
+#: (`dotnet` references them by default; mono's compiler is told.)
+MCS_REFERENCES = ("System.Net.Http", "System.Runtime.Serialization")
+MCS_FLAGS = tuple(f"-r:{name}" for name in MCS_REFERENCES)
+
+
+def _mcs(path: Path, out: Path) -> list[str]:
+    return [
+        "mcs",
+        *MCS_FLAGS,
+        "-warnaserror+",
+        "-warn:4",
+        f"-out:{out / f'{path.stem}.exe'}",
+        str(path),
+    ]
+
+
+def _mono_assemblies() -> str | None:
+    """Whether mcs finds the assemblies the examples reference (Debian packs them apart)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        probe = Path(scratch, "Probe.cs")
+        probe.write_text(
+            "class Probe { static void Main() { new System.Net.Http.HttpClient().Dispose();"
+            " new System.Runtime.Serialization.Json.DataContractJsonSerializer(typeof(int)); } }"
+        )
+        result = subprocess.run(
+            ["mcs", *MCS_FLAGS, f"-out:{scratch}/Probe.exe", str(probe)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if result.returncode != 0:
+        packages = " ".join(APT_PACKAGES["mono"].split()[1:])
+        return f"mcs cannot use {', '.join(MCS_REFERENCES)}: apt-get install {packages}"
+    return None
+
+
+#: Every language but the first two needs a toolchain this machine may lack.
+_RUNNERS = {
+    ".py": dict(
+        naming="snake",
+        run=lambda path, _built: [sys.executable, str(path)],
+        # A reader's python3 has `requests` installed; here, the project's interpreter has.
+        reader=lambda path: [[sys.executable, path.name]],
+        lint=lambda path: [sys.executable, "-m", "ruff", "check", "--quiet", str(path)],
+    ),
+    ".sh": dict(
+        naming="snake",
+        run=lambda path, _built: ["sh", str(path)],
+        reader=lambda path: [["sh", path.name]],
+        needs=("sh", "curl"),
+        check=lambda: _at_least(["curl", "--version"], r"curl (\d+)\.(\d+)", (7, 84), "curl"),
+        lint=lambda path: ["sh", "-n", str(path)],
+    ),
+    ".mjs": dict(
+        naming="snake",
+        run=lambda path, _built: ["node", str(path)],
+        reader=lambda path: [["node", path.name]],
+        needs=("node",),
+        check=lambda: _at_least(["node", "--version"], r"v(\d+)\.", (20,), "Node.js"),
+        lint=lambda path: ["node", "--check", str(path)],
+    ),
+    ".java": dict(
+        naming="camel",
+        run=_java,
+        reader=lambda path: [["java", path.name]],
+        needs=("java", "javac"),
+        check=lambda: _at_least(["javac", "-version"], r"javac (\d+)", (17,), "Java"),
+        compile=lambda path, out: ["javac", "-Xlint:all", "-Werror", "-d", str(out), str(path)],
+    ),
+    ".php": dict(
+        naming="snake",
+        # Every notice and deprecation shows, on stderr, where a clean run prints nothing.
+        run=lambda path, _built: [
+            *("php", "-d", "error_reporting=-1", "-d", "display_errors=stderr", str(path))
+        ],
+        reader=lambda path: [["php", path.name]],
+        needs=("php",),
+        check=_php_curl,
+        lint=lambda path: ["php", "-l", str(path)],
+    ),
+    ".cs": dict(
+        naming="camel",
+        run=_mono,
+        reader=lambda path: [
+            ["mcs", *MCS_FLAGS, f"-out:{path.stem}.exe", path.name],
+            ["mono", f"{path.stem}.exe"],
+        ],
+        needs=("mcs", "mono"),
+        check=_mono_assemblies,
+        compile=_mcs,
+    ),
+}
+
+
+def _tabs() -> tuple[tuple[str, str, str], ...]:
+    """(label, suffix, highlighting) of each tab, in the pages' order: docs/_ext/examples.py."""
+    sys.path.insert(0, str(REPO / "docs" / "_ext"))
+    try:
+        from examples import LANGUAGES as TABS
+    finally:
+        sys.path.remove(str(REPO / "docs" / "_ext"))
+    return TABS
+
+
+LANGUAGES = tuple(
+    Language(label, suffix, highlight, **_RUNNERS[suffix]) for label, suffix, highlight in _tabs()
+)
+BY_SUFFIX = {language.suffix: language for language in LANGUAGES}
+
+
+@functools.cache
+def missing_toolchain(language: Language) -> str | None:
+    """Why `language`'s examples cannot run on this machine, or None when they can."""
+    absent = [program for program in language.needs if shutil.which(program) is None]
+    if absent:
+        packages = sorted({APT_PACKAGES.get(program, program) for program in absent})
+        return (
+            f"{language.name}: {', '.join(absent)} not found: run `make toolchains` as root"
+            f" (apt-get install {' '.join(packages)})"
+        )
+    problem = language.check()
+    return f"{language.name}: {problem}" if problem else None
+
+
+def file_name(task: str, suffix: str) -> str:
+    """The example file of `task` in the language of `suffix`: client_credentials.py, ..."""
+    words = task.split("-")
+    naming = BY_SUFFIX[suffix].naming
+    stem = "_".join(words) if naming == "snake" else "".join(w.capitalize() for w in words)
+    return stem + suffix
+
+
+# -- tasks and examples ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """One folder of snippets/: its examples print the same and send the same requests.
+
+    Its `expect.toml` says what the person at the keyboard does (`user`: "device" approves
+    the code the example shows, "browser" signs in at the address it prints; absent:
+    nothing), and lists, in order, every request the sandbox must receive (`[[request]]`).
+    """
+
+    folder: Path
+    user: str | None = None
+    requests: tuple[Mapping[str, Any], ...] = ()
+    patterns: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @classmethod
+    def load(cls, folder: Path) -> Task:
+        with (folder / EXPECT).open("rb") as file:
+            spec = tomllib.load(file)
+        return cls(
+            folder,
+            spec.get("user"),
+            tuple(spec.get("request", ())),
+            spec.get("patterns", {}),
+        )
+
+    def calls_api(self) -> bool:
+        """Whether it calls the Extern API (not only the OpenID provider)."""
+        return any(not r["path"].startswith("/connect/") for r in self.requests)
+
+    def sends_credentials_first(self) -> bool:
+        """Whether its first request carries the client's credentials."""
+        return bool(self.requests) and "{api_key}" in str(self.requests[0].get("form", {}))
+
+
+def task_folders() -> list[Path]:
+    return sorted(path for path in SNIPPETS.iterdir() if path.is_dir())
+
+
+def tasks() -> list[Task]:
+    """Every task in snippets/, found on disk."""
+    return [Task.load(folder) for folder in task_folders()]
 
 
 @dataclass(frozen=True)
 class Example:
-    """One example file: snippets/<task>/<name>.py or .sh."""
+    """One example file: snippets/<task>/<name><suffix>."""
 
     path: Path
 
@@ -53,15 +314,18 @@ class Example:
         return self.path.parent.name
 
     @property
-    def language(self) -> str:
-        return "python" if self.path.suffix == ".py" else "curl"
+    def language(self) -> Language:
+        return BY_SUFFIX[self.path.suffix]
 
     @property
     def id(self) -> str:
         return f"{self.task}/{self.path.name}"
 
+    def spec(self) -> Task:
+        return Task.load(self.path.parent)
+
     def command(self) -> list[str]:
-        return [*INTERPRETERS[self.path.suffix], str(self.path)]
+        return self.language.run(self.path, built(self))
 
     def output_file(self, site: str) -> Path:
         return self.path.parent / f"output.{site}.txt"
@@ -71,12 +335,73 @@ class Example:
 
 
 def examples() -> list[Example]:
-    """Every example file in snippets/, found on disk."""
-    return [
+    """Every example file in snippets/, found on disk, in tab order within each task."""
+    order = list(BY_SUFFIX)
+    found = [
         Example(path)
-        for path in sorted(SNIPPETS.glob("*/*"))
-        if path.suffix in INTERPRETERS and path.is_file()
+        for folder in task_folders()
+        for path in folder.iterdir()
+        if path.suffix in BY_SUFFIX and path.is_file()
     ]
+    return sorted(found, key=lambda e: (e.task, order.index(e.path.suffix)))
+
+
+# -- compiling once per process --------------------------------------------------------------
+
+_BUILT: dict[tuple[Path, str], Path] = {}
+_BUILD_LOCK = threading.Lock()
+
+
+class CompileError(Exception):
+    """The compiler refused the file or warned about it."""
+
+
+def built(example: Example) -> Path | None:
+    """The scratch folder `example` was compiled into, compiling it on first use."""
+    compile_command = example.language.compile
+    if compile_command is None:
+        return None
+    digest = hashlib.sha256(example.path.read_bytes()).hexdigest()[:16]
+    with _BUILD_LOCK:
+        key = (example.path, digest)
+        if key not in _BUILT:
+            out = Path(tempfile.mkdtemp(prefix=f"snippet-{example.path.stem}-"))
+            atexit.register(shutil.rmtree, out, ignore_errors=True)
+            result = subprocess.run(
+                compile_command(example.path, out),
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            output = (result.stdout + result.stderr).strip()
+            # mcs reports success in words; anything else is a warning or an error.
+            output = re.sub(r"^Compilation succeeded.*$", "", output, flags=re.MULTILINE).strip()
+            if result.returncode != 0 or output:
+                raise CompileError(f"{example.id} does not compile cleanly:\n{output}")
+            _BUILT[key] = out
+        return _BUILT[key]
+
+
+def lint(example: Example) -> str:
+    """What the language's linter or compiler says about the file ('' when clean)."""
+    if example.language.compile is not None:
+        try:
+            built(example)
+        except CompileError as error:
+            return str(error)
+        return ""
+    assert example.language.lint is not None
+    result = subprocess.run(
+        example.language.lint(example.path), capture_output=True, text=True, check=False
+    )
+    output = (result.stdout + result.stderr).strip()
+    if example.language.suffix == ".php" and output.startswith("No syntax errors detected"):
+        output = ""
+    return output if result.returncode != 0 or output else ""
+
+
+# -- running ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -86,6 +411,7 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    seconds: float = 0.0
 
     @property
     def output(self) -> str:
@@ -98,18 +424,23 @@ def public(text: str, site: Site) -> str:
 
 
 def masked(text: str) -> str:
-    """Hide the one value that is random by design: the authorization request's `state`."""
-    return STATE.sub(r"\1<random>", text)
+    """Hide the values that are random by design: the authorization request's state, nonce."""
+    return RANDOM.sub(r"\1=<random>", text)
 
 
 def state_of(text: str) -> str | None:
     match = STATE.search(text)
-    return match.group(0).removeprefix("state=") if match else None
+    return match.group(1) if match else None
 
 
 def device_polls(site: Site) -> list[RecordedRequest]:
     """The device flow token requests `site` received (RecordedRequest objects)."""
     return [r for r in site.requests if r.path == "/connect/token" and "device_code" in r.form]
+
+
+def base_env() -> dict[str, str]:
+    """Only what a shell would have: no proxy settings or KONTUR_* leaking in from outside."""
+    return {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL")}
 
 
 def run(
@@ -121,6 +452,8 @@ def run(
     after_polls: int = 1,
     browser: Callable[[str], str] | None = None,
     on_code: Callable[[], None] = lambda: None,
+    command: list[str] | None = None,
+    cwd: Path | None = None,
 ) -> Run:
     """Run one example with exactly `env` (plus PATH and locale), playing the user's part.
 
@@ -130,18 +463,21 @@ def run(
     Authorization code: the user opens the printed address on `site`, signs in and
     consents (or refuses), and pastes the address the browser was sent to; or pastes
     `browser(<the printed address>)` when given.
+    `command` (run in `cwd`) replaces the usual way to run the file: the copied code, run
+    as a reader would.
     """
-    # Only what a shell would have: no proxy settings or KONTUR_* leaking in from outside.
-    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL")}
     stdout: list[str] = []
     stderr: list[str] = []
     lines: queue.Queue[str | None] = queue.Queue()
+    user = example.spec().user
+    started = time.monotonic()
     with subprocess.Popen(
-        example.command(),
+        command or example.command(),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**base, **env},
+        env={**base_env(), **env},
+        cwd=cwd,
         text=True,
         encoding="utf-8",
     ) as process:
@@ -161,7 +497,7 @@ def run(
         for reader in readers:
             reader.start()
         try:
-            reply = _play_user(example, site, lines, approve, after_polls, browser, on_code)
+            reply = _play_user(user, site, lines, approve, after_polls, browser, on_code)
             with contextlib.suppress(BrokenPipeError):  # it may have stopped already
                 if reply is not None:
                     process.stdin.write(reply + "\n")
@@ -173,11 +509,12 @@ def run(
                 process.wait()
             for reader in readers:
                 reader.join(timeout=5)
-    return Run(process.returncode, "".join(stdout), "".join(stderr))
+    seconds = time.monotonic() - started
+    return Run(process.returncode, "".join(stdout), "".join(stderr), seconds)
 
 
 def _play_user(
-    example: Example,
+    user: str | None,
     site: Site | None,
     lines: queue.Queue[str | None],
     approve: bool | None,
@@ -186,16 +523,16 @@ def _play_user(
     on_code: Callable[[], None],
 ) -> str | None:
     """Do what the person at the keyboard does; what they type, if anything."""
-    if site is None or example.task not in ("device-flow", "authorization-code"):
+    if site is None or user is None:
         return None
     while (line := lines.get(timeout=TIMEOUT)) is not None:
-        if example.task == "device-flow" and (match := re.search(r"enter the code (\S+)", line)):
+        if user == "device" and (match := re.search(r"enter the code (\S+)", line)):
             on_code()
             if approve is not None:
                 _wait(lambda: len(device_polls(site)) >= after_polls)
                 (site.approve_device if approve else site.deny_device)(match.group(1))
             return None
-        if example.task == "authorization-code" and "/connect/authorize?" in line:
+        if user == "browser" and "/connect/authorize?" in line:
             if browser is not None:
                 return browser(line.strip())
             try:
@@ -213,28 +550,125 @@ def _wait(condition: Callable[[], bool], timeout: float = TIMEOUT) -> None:
         time.sleep(0.02)
 
 
+# -- what the sandbox received ---------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _matches(template: str, value: str, bound: dict[str, str], patterns: Mapping[str, str]) -> bool:
+    """Whether `value` fits `template`; binds the template's new {names} in `bound`.
+
+    A {name} matches its `patterns` entry (any non-empty text by default), and the same
+    value wherever it occurs again.
+    """
+    regex, names, position = "", [], 0
+    for match in _PLACEHOLDER.finditer(template):
+        regex += re.escape(template[position : match.start()])
+        name = match.group(1)
+        if name in bound:
+            regex += re.escape(bound[name])
+        elif name in names:
+            regex += f"(?P={name})"
+        else:
+            regex += f"(?P<{name}>{patterns.get(name, '.+')})"
+            names.append(name)
+        position = match.end()
+    regex += re.escape(template[position:])
+    found = re.fullmatch(regex, value, flags=re.DOTALL)
+    if found is None:
+        return False
+    bound.update({name: found.group(name) for name in names})
+    return True
+
+
+def match_requests(task: Task, received: list[RecordedRequest], site: Site) -> list[str]:
+    """What differs between the requests `site` received and the task's expect.toml.
+
+    Each `[[request]]` names the `method`, `path` and `status`, and may give the exact
+    `query` and `form` (every parameter, none repeated), some `headers`, and the
+    `content_type`. Values are templates: {client_id} and {api_key} are the site's.
+    Whatever the file says, the api-key may only travel as the `client_secret` form field.
+    """
+    problems = []
+    bound = {"client_id": site.client_id, "api_key": site.api_key}
+    if len(received) != len(task.requests):
+        shown = [f"{r.method} {r.path} -> {r.status}" for r in received]
+        problems.append(
+            f"{len(task.requests)} requests expected, {len(received)} received: {shown}"
+        )
+    for number, (want, got) in enumerate(zip(task.requests, received, strict=False), 1):
+        where = f"request {number} ({got.method} {got.path})"
+
+        def same(what: str, template: object, value: object, where: str = where) -> None:
+            if not _matches(str(template), str(value), bound, task.patterns):
+                problems.append(f"{where}: {what} is {value!r}, expected {template!r}")
+
+        same("method", want["method"], got.method)
+        same("path", want["path"], got.path)
+        same("status", want["status"], got.status)
+        if "content_type" in want and not got.content_type.startswith(want["content_type"]):
+            problems.append(f"{where}: content type {got.content_type!r}")
+        for part in ("query", "form"):
+            if part not in want:
+                continue
+            values = getattr(got, part)
+            if sorted(values) != sorted(want[part]):
+                problems.append(
+                    f"{where}: {part} has {sorted(values)}, expected {sorted(want[part])}"
+                )
+                continue
+            for key, template in want[part].items():
+                if len(values.getlist(key)) != 1:
+                    problems.append(f"{where}: {part} parameter {key} is repeated")
+                same(f"{part} parameter {key}", template, values[key])
+        for header, template in want.get("headers", {}).items():
+            same(f"header {header}", template, got.headers.get(header, ""))
+        outside = str(dict(got.headers)) + str(got.query) + got.body.decode(errors="replace")
+        if got.form.get("client_secret") == site.api_key:
+            outside = outside.replace(got.form["client_secret"], "", 1)
+            secret_ok = got.path.startswith("/connect/")
+        else:
+            secret_ok = True
+        if site.api_key in outside or not secret_ok:
+            problems.append(f"{where}: the api-key travels outside the client_secret field")
+    return problems
+
+
+# -- recording -------------------------------------------------------------------------------
+
+
 def record(stub: StubServer) -> list[Path]:
     """Run every example on both sites; write each task's output where it changed.
 
-    The Python and the curl example of a task must print the same, or nothing is written.
+    The examples of a task must all print the same, or nothing is written. Languages whose
+    toolchain this machine lacks are left out, with a warning.
     """
     written = []
-    tasks = sorted({example.task for example in examples()})
-    for task in tasks:
-        pair = [example for example in examples() if example.task == task]
+    everything = examples()
+    skipped = {}
+    for language in LANGUAGES:
+        if problem := missing_toolchain(language):
+            skipped[language.suffix] = problem
+            print(f"warning: not run: {problem}", file=sys.stderr)
+    for task in tasks():
+        group = [e for e in everything if e.task == task.name and e.path.suffix not in skipped]
         for name in SITES:
             site = stub.sites[name]
             outputs = {}
-            for example in pair:
+            for example in group:
                 stub.reset()
                 result = run(example, site.env(), site)
                 if result.returncode != 0 or result.stderr:
                     raise SystemExit(f"{example.id} failed on {name}:\n{result.output}")
                 outputs[example.id] = public(result.stdout, site)
+            if not outputs:
+                continue
             if len({masked(text) for text in outputs.values()}) != 1:
                 shown = "\n".join(f"--- {id}\n{text}" for id, text in outputs.items())
-                raise SystemExit(f"{task}: the examples print different things on {name}:\n{shown}")
-            path, text = pair[0].output_file(name), next(iter(outputs.values()))
+                raise SystemExit(
+                    f"{task.name}: the examples print different things on {name}:\n{shown}"
+                )
+            path, text = group[0].output_file(name), next(iter(outputs.values()))
             # A new random `state` alone is no change worth a diff.
             if not path.is_file() or masked(path.read_text(encoding="utf-8")) != masked(text):
                 path.write_text(text, encoding="utf-8")

@@ -1,6 +1,7 @@
 """The `example` directive on a small project: tabs, outputs, dependencies, errors."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,16 @@ def test_tabs_and_outputs(project: Path) -> None:
     assert html.count("group-tab") >= 6  # language and site tabs switch together
 
 
+def test_one_tab_per_language_in_the_fixed_order(project: Path) -> None:
+    hello = project / "snippets" / "hello"
+    (hello / "Hello.cs").write_text("class Hello {}\n")
+    (hello / "hello.mjs").write_text("console.log('hello');\n")
+    assert build(project).returncode == 0
+    html = (project / "_build" / "index.html").read_text(encoding="utf-8")
+    tabs = re.findall(r">(Python|curl|JavaScript|Java|PHP|C#)</button>", html)
+    assert tabs == ["Python", "curl", "JavaScript", "C#"]  # no file, no tab: Java, PHP
+
+
 def test_editing_a_snippet_rebuilds_the_page(project: Path) -> None:
     assert build(project).returncode == 0
     assert "0 added, 0 changed, 0 removed" in build(project).stdout
@@ -82,7 +93,8 @@ def test_editing_a_snippet_rebuilds_the_page(project: Path) -> None:
 @pytest.mark.parametrize(
     ("break_it", "message"),
     [
-        (lambda p: (p / "snippets/hello/hello.sh").unlink(), "expected one *.sh file"),
+        (lambda p: (p / "snippets/hello/hello.py").unlink(), "expected one *.py file"),
+        (lambda p: (p / "snippets/hello/other.sh").write_text(""), "at most one *.sh file"),
         (lambda p: (p / "snippets/hello/output.production.txt").unlink(), "make snippets"),
         (lambda p: (p / "docs/index.rst").write_text(INDEX + "\n.. example:: nope\n"), "nope"),
     ],

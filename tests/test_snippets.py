@@ -1,80 +1,156 @@
 """Every example in snippets/ runs against the stub, on both sites, and prints what the page shows.
 
-The examples are collected from the files, and their number is asserted, so an example
-that is not collected fails the suite. Running and recording share tests/snippets_runner.py.
+Tasks, examples and their languages are found on disk (tests/snippets_runner.py), and
+what the sandbox must receive for a task is its expect.toml: adding an example touches
+only its folder and its page. What is collected is compared with what is on disk, so a
+file that is not collected fails the suite; a language whose toolchain is missing skips,
+and fails when CI is set. Running and recording share tests/snippets_runner.py.
 """
 
+import os
 import re
 import shutil
 import socket
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from site_build import SiteBuild, soup
 from snippets_runner import (
+    BY_SUFFIX,
+    EXPECT,
+    LANGUAGES,
+    OUTPUTS,
     SITES,
     SNIPPETS,
     Example,
+    Language,
     Run,
+    Task,
     device_polls,
     examples,
+    file_name,
+    lint,
     masked,
+    match_requests,
+    missing_toolchain,
     public,
     run,
     state_of,
+    task_folders,
+    tasks,
 )
 
 from extern_stub import Site, StubServer
 
-#: Four tasks, each in Python and curl. Adding or removing an example changes this on purpose.
-EXPECTED_TASKS = {"client-credentials", "first-request", "device-flow", "authorization-code"}
-EXPECTED_EXAMPLES = 8
-REDIRECT_URI = "http://127.0.0.1:8400/callback"
-FORM = "application/x-www-form-urlencoded"
 TRACE_ID = re.compile(r"X-Kontur-Trace-Id: [0-9a-f]{32}\b")
-#: Tasks whose first request presents the client credentials to the token endpoints.
-CLIENT_FIRST = sorted(EXPECTED_TASKS - {"authorization-code"})
+#: How a stack trace, an unhandled error or a warning starts, in each language.
+STACK_TRACES = (
+    "Traceback",  # Python
+    "Exception in thread",  # Java
+    "\tat ",
+    "Unhandled Exception",  # C#
+    "   at ",  # C#, JavaScript
+    "node:internal",
+    "Stack trace:",  # PHP
+    "Fatal error",
+    "Warning:",
+    "Deprecated:",
+    "Notice:",
+)
 
 ALL = examples()
+TASKS = {task.name: task for task in tasks()}
 
 
-def by_task(*tasks: str) -> list[Example]:
-    return [example for example in ALL if example.task in tasks]
+def where(predicate: Callable[[Task], bool]) -> list[Example]:
+    """The examples of every task for which `predicate(task)` holds."""
+    return [example for example in ALL if predicate(TASKS[example.task])]
 
 
 def ids(example: Example) -> str:
     return example.id
 
 
+def require(language: Language) -> None:
+    """Skip (fail under CI) when this machine cannot run `language`'s examples."""
+    if problem := missing_toolchain(language):
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+
+
+@pytest.fixture(autouse=True)
+def _toolchain(request: pytest.FixtureRequest) -> None:
+    example = getattr(request.node, "callspec", None) and request.node.callspec.params.get(
+        "example"
+    )
+    if isinstance(example, Example):
+        require(example.language)
+        if example.language.suffix == ".sh":
+            assert shutil.which("curl") == "/usr/bin/curl", "the curl examples need real curl"
+
+
 def assert_clean(result: Run, site: Site) -> None:
-    """What no run may ever print: a traceback, or an api-key (of either site)."""
-    assert "Traceback" not in result.output, result.output
+    """What no run may ever print: a stack trace or a warning, or an api-key (of either site)."""
+    for needle in STACK_TRACES:
+        assert needle not in result.output, result.output
     assert site.api_key not in result.output
 
 
 def assert_failed_cleanly(result: Run, site: Site, *needles: str) -> None:
+    """A non-zero exit with one line of message (plus the trace id when there is one)."""
     assert result.returncode != 0, result.output
     assert_clean(result, site)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 or (len(lines) == 2 and TRACE_ID.fullmatch(lines[1])), result.stderr
     for needle in needles:
         assert needle in result.stderr, result.output
 
 
-@pytest.fixture(autouse=True)
-def _real_curl() -> None:
-    assert shutil.which("curl") == "/usr/bin/curl", "the curl examples must run with real curl"
+# -- what is on disk is what runs ------------------------------------------------------------
 
 
 def test_every_example_is_collected() -> None:
-    assert len(ALL) == EXPECTED_EXAMPLES
-    assert {example.task for example in ALL} == EXPECTED_TASKS
-    on_disk = sorted(p for p in SNIPPETS.glob("*/*") if p.is_file() and p.suffix != ".txt")
-    assert on_disk == sorted(example.path for example in ALL)
-    for task in EXPECTED_TASKS:
-        languages = sorted(example.language for example in by_task(task))
-        assert languages == ["curl", "python"], task
-        for site in SITES:
-            assert (SNIPPETS / task / f"output.{site}.txt").is_file()
+    assert ALL, "no examples found"
+    on_disk = sorted(
+        path
+        for folder in task_folders()
+        for path in folder.iterdir()
+        if path.name not in (EXPECT, *OUTPUTS)
+    )
+    assert on_disk == sorted(example.path for example in ALL), "a file that is not an example"
+    for example in ALL:
+        assert example.path.name == file_name(example.task, example.path.suffix), example.id
+    languages = {}
+    for name, task in TASKS.items():
+        assert task.requests, f"{name}/{EXPECT} lists no request"
+        for output in OUTPUTS:
+            assert (task.folder / output).is_file(), f"{name}: no {output}; run make snippets"
+        languages[name] = [e.language.name for e in ALL if e.task == name]
+        assert languages[name][0] == LANGUAGES[0].name, f"{name}: no {LANGUAGES[0].name} example"
+    assert len({tuple(found) for found in languages.values()}) == 1, (
+        f"every task in the same languages: {languages}"
+    )
+
+
+def test_tab_order_matches_the_runner() -> None:
+    assert [language.name for language in LANGUAGES] == [
+        "Python",
+        "curl",
+        "JavaScript",
+        "Java",
+        "PHP",
+        "C#",
+    ]
+    assert list(BY_SUFFIX) == [".py", ".sh", ".mjs", ".java", ".php", ".cs"]
+
+
+@pytest.mark.parametrize("example", ALL, ids=ids)
+def test_example_is_lint_clean(example: Example) -> None:
+    assert lint(example) == ""
 
 
 # -- every example, both sites: the recorded output and what the stub received ---------------
@@ -91,108 +167,25 @@ def test_example_prints_the_recorded_output(
     assert result.stderr == ""
     assert masked(public(result.stdout, site)) == masked(example.recorded(site_name))
     assert_clean(result, site)
-    CHECK_REQUESTS[example.task](site, result)
+    assert match_requests(TASKS[example.task], site.requests, site) == []
 
 
-def assert_token_request(request: object, site: Site, **form: str) -> None:
-    """A POST of a form to the token endpoint with the client's credentials in the body."""
-    assert request.method == "POST"
-    assert request.content_type.startswith(FORM)
-    assert request.form.to_dict() == {
-        "client_id": site.client_id,
-        "client_secret": site.api_key,
-        **form,
-    }
-    assert len(request.form) == len(request.form.to_dict(flat=False)), "a repeated parameter"
-
-
-def check_client_credentials(site: Site, result: Run) -> None:
-    (token,) = site.requests
-    assert token.path == "/connect/token"
-    assert_token_request(token, site, grant_type="client_credentials", scope="extern.api")
-
-
-def check_first_request(site: Site, result: Run) -> None:
-    token, accounts = site.requests
-    assert token.path == "/connect/token"
-    assert_token_request(token, site, grant_type="client_credentials", scope="extern.api")
-    assert (accounts.method, accounts.path) == ("GET", "/v1")
-    assert accounts.query.to_dict() == {"skip": "0", "take": "10"}
-    assert re.fullmatch(r"Bearer [0-9a-f]{64}", accounts.headers["Authorization"])
-    assert accounts.status == 200
-    # The Extern API never sees the api-key.
-    assert site.api_key not in str(accounts.headers) + accounts.body.decode()
-
-
-def check_device_flow(site: Site, result: Run) -> None:
-    start, *polls = site.requests
-    assert start.path == "/connect/deviceauthorization"
-    assert start.method == "POST"
-    assert start.content_type.startswith(FORM)
-    assert start.form.to_dict() == {
-        "client_id": site.client_id,
-        "client_secret": site.api_key,
-        "scope": "extern.api",
-    }
-    device_code = polls[0].form["device_code"]
-    for poll in polls:
-        assert poll.path == "/connect/token"
-        assert_token_request(
-            poll,
-            site,
-            grant_type="urn:ietf:params:oauth:grant-type:device_code",
-            scope="extern.api",
-            device_code=device_code,
-        )
-    # Approved after the first poll: one authorization_pending, then the token. A third
-    # poll would mean the example polled faster than `interval` and was told slow_down.
-    assert [poll.status for poll in polls] == [400, 200]
-
-
-def check_authorization_code(site: Site, result: Run) -> None:
-    authorize = site.requests[0]
-    assert (authorize.method, authorize.path) == ("GET", "/connect/authorize")
-    query = authorize.query.to_dict()
-    assert query == {
-        "response_type": "code",
-        "client_id": site.client_id,
-        "redirect_uri": REDIRECT_URI,
-        "scope": "openid extern.api",
-        "state": state_of(result.stdout),
-    }
-    assert re.fullmatch(r"[0-9a-f]{32}", query["state"])
-    token = site.requests[-1]
-    assert token.path == "/connect/token"
-    code = token.form.get("code", "")
-    assert code
-    assert_token_request(
-        token, site, grant_type="authorization_code", code=code, redirect_uri=REDIRECT_URI
-    )
-    assert token.status == 200
-
-
-CHECK_REQUESTS = {
-    "client-credentials": check_client_credentials,
-    "first-request": check_first_request,
-    "device-flow": check_device_flow,
-    "authorization-code": check_authorization_code,
-}
-
-
-def test_state_is_random(stub: StubServer) -> None:
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
+def test_state_is_random(example: Example, stub: StubServer) -> None:
     site = stub.sites["test"]
     states = set()
-    for example in by_task("authorization-code"):
-        for _ in range(2):
-            stub.reset()
-            states.add(state_of(run(example, site.env(), site).stdout))
-    assert len(states) == 4
+    for _ in range(2):
+        stub.reset()
+        state = state_of(run(example, site.env(), site).stdout)
+        assert state and re.fullmatch(r"[0-9a-f]{32}", state), state
+        states.add(state)
+    assert len(states) == 2
 
 
 # -- failures: clear message, non-zero exit, no traceback, no api-key ------------------------
 
 
-@pytest.mark.parametrize("example", by_task(*CLIENT_FIRST), ids=ids)
+@pytest.mark.parametrize("example", where(Task.sends_credentials_first), ids=ids)
 def test_test_key_on_production_is_invalid_client(example: Example, stub: StubServer) -> None:
     test, production = stub.sites["test"], stub.sites["production"]
     env = {**test.env(), "KONTUR_IDENTITY_URL": production.base_url}
@@ -203,7 +196,7 @@ def test_test_key_on_production_is_invalid_client(example: Example, stub: StubSe
     assert [request.status for request in production.requests] == [400]
 
 
-@pytest.mark.parametrize("example", by_task("authorization-code"), ids=ids)
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
 def test_test_key_on_production_is_refused_at_sign_in(example: Example, stub: StubServer) -> None:
     test, production = stub.sites["test"], stub.sites["production"]
     env = {**test.env(), "KONTUR_IDENTITY_URL": production.base_url}
@@ -213,7 +206,7 @@ def test_test_key_on_production_is_refused_at_sign_in(example: Example, stub: St
     assert all(request.path != "/connect/token" for request in production.requests)
 
 
-@pytest.mark.parametrize("example", by_task("first-request"), ids=ids)
+@pytest.mark.parametrize("example", where(Task.calls_api), ids=ids)
 def test_token_of_another_site_gets_401(example: Example, stub: StubServer) -> None:
     test, production = stub.sites["test"], stub.sites["production"]
     result = run(example, {**test.env(), "KONTUR_API_URL": production.base_url})
@@ -255,13 +248,13 @@ def test_unreachable_server_is_reported(
     site = stub.sites["test"]
     env = {**site.env(), "KONTUR_IDENTITY_URL": closed_port, "KONTUR_API_URL": closed_port}
     result = run(example, env)
-    if example.task == "authorization-code":  # it only talks to the server after sign-in
+    if TASKS[example.task].user == "browser":  # it only talks to the server after sign-in
         assert_failed_cleanly(result, site, "no code")
     else:
         assert_failed_cleanly(result, site, f"Cannot reach {closed_port}")
 
 
-@pytest.mark.parametrize("example", by_task("authorization-code"), ids=ids)
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
 def test_unreachable_token_endpoint_after_sign_in(
     example: Example, closed_port: str, stub: StubServer
 ) -> None:
@@ -277,10 +270,41 @@ def test_unreachable_token_endpoint_after_sign_in(
     assert_failed_cleanly(result, site, f"Cannot reach {closed_port}")
 
 
+@pytest.fixture
+def stalling_server() -> Iterator[str]:
+    """An address that accepts connections (the kernel does) and never answers."""
+    with socket.create_server(("127.0.0.1", 0), backlog=128) as server:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def test_a_server_that_never_answers_times_out(stalling_server: str, stub: StubServer) -> None:
+    """Every example gives up by its own timeout, cleanly; all at once, to wait only once."""
+    site = stub.sites["test"]
+    runnable = [e for e in ALL if not missing_toolchain(e.language)]
+    if os.environ.get("CI"):
+        assert len(runnable) == len(ALL), [missing_toolchain(e.language) for e in ALL]
+    env = {**site.env(), "KONTUR_IDENTITY_URL": stalling_server, "KONTUR_API_URL": stalling_server}
+
+    def attempt(example: Example) -> Run:
+        # The person signs in on the stub; the token endpoint then never answers.
+        def browser(url: str) -> str:
+            return site.authorize(url.replace(stalling_server, site.base_url))
+
+        return run(example, env, site, browser=browser)
+
+    with ThreadPoolExecutor(max_workers=len(runnable)) as pool:
+        results = dict(zip(runnable, pool.map(attempt, runnable), strict=True))
+    for example, result in results.items():
+        assert_failed_cleanly(result, site, f"Cannot reach {stalling_server}")
+        # Its own timeout ended it (30 s), not the runner's (60 s).
+        assert result.seconds < 50, f"{example.id}: {result.seconds:.0f} s"
+    assert [r.path for r in site.requests if r.path != "/connect/authorize"] == []
+
+
 # -- the device flow: denied, expired, slow_down ---------------------------------------------
 
 
-@pytest.mark.parametrize("example", by_task("device-flow"), ids=ids)
+@pytest.mark.parametrize("example", where(lambda t: t.user == "device"), ids=ids)
 def test_device_denied(example: Example, stub: StubServer) -> None:
     site = stub.sites["test"]
     result = run(example, site.env(), site, approve=False)
@@ -288,15 +312,16 @@ def test_device_denied(example: Example, stub: StubServer) -> None:
     assert TRACE_ID.search(result.stderr)
 
 
-@pytest.mark.parametrize("example", by_task("device-flow"), ids=ids)
+@pytest.mark.parametrize("example", where(lambda t: t.user == "device"), ids=ids)
 def test_device_code_expired(example: Example, stub: StubServer) -> None:
     site = stub.sites["test"]
     # The person walks away: by the next poll the code's 300 seconds are over.
     result = run(example, site.env(), site, approve=None, on_code=lambda: site.clock.advance(301))
     assert_failed_cleanly(result, site, "400 expired_token: ")
+    assert TRACE_ID.search(result.stderr)
 
 
-@pytest.mark.parametrize("example", by_task("device-flow"), ids=ids)
+@pytest.mark.parametrize("example", where(lambda t: t.user == "device"), ids=ids)
 def test_device_slow_down_lengthens_the_interval(example: Example, stub: StubServer) -> None:
     site = stub.sites["test"]
     interval = site.device_interval  # the example was told 1 s; the server now wants 2 s
@@ -318,7 +343,7 @@ def test_device_slow_down_lengthens_the_interval(example: Example, stub: StubSer
 # -- the authorization code flow: refused, forged state ---------------------------------------
 
 
-@pytest.mark.parametrize("example", by_task("authorization-code"), ids=ids)
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
 def test_sign_in_refused(example: Example, stub: StubServer) -> None:
     site = stub.sites["test"]
     result = run(example, site.env(), site, approve=False)
@@ -326,7 +351,7 @@ def test_sign_in_refused(example: Example, stub: StubServer) -> None:
     assert all(request.path != "/connect/token" for request in site.requests)
 
 
-@pytest.mark.parametrize("example", by_task("authorization-code"), ids=ids)
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
 def test_foreign_state_is_refused(example: Example, stub: StubServer) -> None:
     site = stub.sites["test"]
     forged = "state=" + "0" * 32
@@ -343,6 +368,8 @@ def test_foreign_state_is_refused(example: Example, stub: StubServer) -> None:
 
 # -- the pages show every example, and only examples from snippets/ --------------------------
 
+HIGHLIGHT = {language.highlight: language for language in LANGUAGES}
+
 
 def code_blocks(page: Path) -> Iterator[tuple[list[str], str]]:
     for block in soup(page).select("div[class*=highlight-]"):
@@ -354,16 +381,52 @@ def test_pages_show_every_example_and_its_outputs(built_site: SiteBuild, lang: s
     files = {
         path: path.read_text(encoding="utf-8")
         for path in SNIPPETS.glob("*/*")
-        if path.suffix in (".py", ".sh", ".txt")
+        if path.suffix in BY_SUFFIX or path.name in OUTPUTS
     }
     shown: set[Path] = set()
     for page in (built_site.html / lang).rglob("*.html"):
         for classes, text in code_blocks(page):
             language = next(c.removeprefix("highlight-") for c in classes if "highlight-" in c)
-            if "example-env" in classes or language not in ("python", "sh", "text"):
+            if "example-env" in classes or language not in (*HIGHLIGHT, "text"):
                 continue
             sources = {path for path, content in files.items() if content == text}
-            if language != "text":  # any Python or shell code on a page is an example file
+            if language != "text":  # any code of an example language on a page is an example
                 assert sources, f"{page}: a {language} block that is not in snippets/:\n{text}"
             shown |= sources
     assert sorted(shown) == sorted(files)
+
+
+def copied_code(built_site: SiteBuild, lang: str) -> dict[tuple[str, str], str]:
+    """(task, tab label) -> the code a reader copies from that tab, from every page."""
+    copied = {}
+    for page in (built_site.html / lang).rglob("*.html"):
+        for container in soup(page).select("div.example"):
+            task = next(c.removeprefix("example-") for c in container["class"] if c != "example")
+            tabs = container.select_one("div.sphinx-tabs")
+            labels = [button.get_text().strip() for button in tabs.select("[role=tab]")]
+            panels = tabs.select(":scope > [role=tabpanel]")
+            for label, panel in zip(labels, panels, strict=True):
+                # What sphinx-copybutton copies: the text of the block, prompts aside.
+                copied[task, label] = panel.select_one("div.highlight pre").get_text()
+    return copied
+
+
+@pytest.mark.parametrize("example", ALL, ids=ids)
+def test_copied_code_runs_unchanged(
+    example: Example, built_site: SiteBuild, stub: StubServer, tmp_path: Path
+) -> None:
+    """A reader copies a tab, pastes it into a file named as the page says, and runs it."""
+    ru, en = copied_code(built_site, "ru"), copied_code(built_site, "en")
+    key = (example.task, example.language.name)
+    assert key in ru, f"{example.id}: no {example.language.name} tab on any page"
+    assert en[key] == ru[key]
+    pasted = tmp_path / example.path.name
+    pasted.write_text(ru[key], encoding="utf-8")
+    *prepare, command = example.language.reader(pasted)
+    for step in prepare:  # compiling, for C#
+        done = subprocess.run(step, cwd=tmp_path, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    site = stub.sites["test"]
+    result = run(example, site.env(), site, command=command, cwd=tmp_path)
+    assert result.returncode == 0, result.output
+    assert masked(public(result.stdout, site)) == masked(example.recorded("test"))

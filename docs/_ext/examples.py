@@ -1,9 +1,10 @@
 """Live examples: code from ``snippets/`` in language tabs, with its recorded output.
 
-``.. example:: client-credentials`` shows the one Python and the one curl file of
-``snippets/client-credentials/`` in group tabs (Python | curl, so choosing curl once
-switches every example on the page), then the output recorded against the sandbox
-(``output.test.txt``, ``output.production.txt``) in site tabs.
+``.. example:: client-credentials`` shows the example files of
+``snippets/client-credentials/``, one per language, in group tabs (Python | curl |
+JavaScript | Java | PHP | C#, so choosing a language once switches every example on the
+page), then the output recorded against the sandbox (``output.test.txt``,
+``output.production.txt``) in site tabs.
 
 ``.. example-env::`` shows, in the same site tabs, the environment variables to set
 for each site.
@@ -24,8 +25,16 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
-#: Tab label, file suffix and highlighting language of each example language.
-LANGUAGES = (("Python", ".py", "python"), ("curl", ".sh", "sh"))
+#: Tab label, file suffix and highlighting language of each example language, in tab order;
+#: the first is the default tab. tests/snippets_runner.py knows how to run each.
+LANGUAGES = (
+    ("Python", ".py", "python"),
+    ("curl", ".sh", "sh"),
+    ("JavaScript", ".mjs", "javascript"),
+    ("Java", ".java", "java"),
+    ("PHP", ".php", "php"),
+    ("C#", ".cs", "csharp"),
+)
 #: Site name (as in ``KONTUR_SITE`` and the output file names) and tab label (translated).
 SITES = (("test", "Тестовая площадка"), ("production", "Боевая площадка"))
 #: Caption above the recorded output (translated).
@@ -96,7 +105,7 @@ class _ExampleBase(SphinxDirective):
 
 
 class ExampleDirective(_ExampleBase):
-    """``.. example:: <folder>``: the code of one task in both languages, and its output."""
+    """``.. example:: <folder>``: the code of one task in each of its languages, and its output."""
 
     required_arguments = 1
     has_content = False
@@ -110,8 +119,11 @@ class ExampleDirective(_ExampleBase):
         lines = [".. tabs::", ""]
         for label, suffix, language in LANGUAGES:
             files = sorted(folder.glob(f"*{suffix}"))
-            if len(files) != 1:
-                raise self.error(f"example {name!r}: expected one *{suffix} file in {folder}")
+            if (suffix == LANGUAGES[0][1] and not files) or len(files) > 1:
+                wanted = "one" if suffix == LANGUAGES[0][1] else "at most one"
+                raise self.error(f"example {name!r}: expected {wanted} *{suffix} file in {folder}")
+            if not files:  # not written in this language (yet)
+                continue
             lines += [
                 f"   .. group-tab:: {label}",
                 "",
@@ -132,7 +144,7 @@ class ExampleDirective(_ExampleBase):
                 "   :class: example-output",
             ]
         lines += ["", OUTPUT_CAPTION, "", *self.site_tabs(outputs)]
-        return self.render(lines, "example")
+        return self.render(lines, f"example example-{name}")
 
 
 class ExampleEnvDirective(_ExampleBase):

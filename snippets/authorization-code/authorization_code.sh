@@ -18,7 +18,7 @@ number() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
 
 # curl with timeouts; --write-out adds a last line "<status> <trace id>".
 call() {
-  curl --silent --show-error --connect-timeout 5 --max-time 30 \
+  curl --silent --max-time 30 \
     --write-out '\n%{http_code} %header{x-kontur-trace-id}' "$@"
 }
 
@@ -60,7 +60,7 @@ answer=$(printf %s "$KONTUR_API_KEY" | call \
   --data-urlencode "redirect_uri=$redirect_uri" \
   --data-urlencode "client_id=$KONTUR_CLIENT_ID" \
   --data-urlencode client_secret@- \
-  "$identity/connect/token") || { echo "Cannot reach $identity" >&2; exit 1; }
+  "$identity/connect/token") || { echo "Cannot reach $identity: curl error $?" >&2; exit 1; }
 check
 
 echo "token_type: $(text token_type)"

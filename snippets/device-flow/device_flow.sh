@@ -11,60 +11,54 @@ esac
 identity=${KONTUR_IDENTITY_URL:-$identity}
 identity=${identity%/}
 
-# Read one field of a flat JSON answer (no jq needed).
-text() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p"; }
-number() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
-
-# curl with timeouts; --write-out adds a last line "<status> <trace id>".
-call() {
-  curl --silent --show-error --connect-timeout 5 --max-time 30 \
-    --write-out '\n%{http_code} %header{x-kontur-trace-id}' "$@"
-}
-
-# Split $answer into $status and $body; on an error answer print the
-# error code, its description and the trace id for support, and stop.
-# The OpenID provider answers 400 (not 401) with an "error" code.
+# One string or number of the flat JSON $body (no jq needed).
+field() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p; s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p"; }
+# Split curl's answer: the body, then (--write-out) the HTTP status and the trace id.
+# On an error, print its code, its description and the trace id for support, and stop.
 check() {
   status=$(printf '%s\n' "$answer" | tail -n 1)
   body=$(printf '%s\n' "$answer" | sed '$d')
-  case $status in 2??\ *) return ;; esac
-  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(text error)" \
-    "$(text error_description)" "${status#* }" >&2
+  [ "${status%% *}" = 200 ] && return
+  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(field error)" \
+    "$(field error_description)" "${status#* }" >&2
   exit 1
 }
 
-# The api-key goes through stdin, so it never shows in the process list.
-answer=$(printf %s "$KONTUR_API_KEY" | call \
+# The API key reaches curl on stdin (client_secret@-): it never shows in `ps`.
+answer=$(printf %s "$KONTUR_API_KEY" | curl --silent --max-time 30 \
   --data-urlencode "client_id=$KONTUR_CLIENT_ID" \
   --data-urlencode client_secret@- \
   --data scope=extern.api \
-  "$identity/connect/deviceauthorization") || { echo "Cannot reach $identity" >&2; exit 1; }
+  --write-out '\n%{http_code} %header{x-kontur-trace-id}' \
+  "$identity/connect/deviceauthorization") || { echo "Cannot reach $identity: curl error $?" >&2; exit 1; }
 check
 
-echo "Open $(text verification_uri_complete)"
-echo "or open $(text verification_uri) and enter the code $(text user_code)"
-echo "The code expires in $(number expires_in) s. Waiting..."
+echo "Open $(field verification_uri_complete)"
+echo "or open $(field verification_uri) and enter the code $(field user_code)"
+echo "The code expires in $(field expires_in) s. Waiting..."
 
-device_code=$(text device_code)
-interval=$(number interval)
+device_code=$(field device_code)
+interval=$(field interval)
+interval=${interval:-5}
 while :; do
-  sleep "${interval:-5}"
-  answer=$(printf %s "$KONTUR_API_KEY" | call \
+  sleep "$interval"
+  answer=$(printf %s "$KONTUR_API_KEY" | curl --silent --max-time 30 \
     --data grant_type=urn:ietf:params:oauth:grant-type:device_code \
     --data-urlencode "client_id=$KONTUR_CLIENT_ID" \
     --data-urlencode client_secret@- \
     --data scope=extern.api \
     --data-urlencode "device_code=$device_code" \
-    "$identity/connect/token") || { echo "Cannot reach $identity" >&2; exit 1; }
+    --write-out '\n%{http_code} %header{x-kontur-trace-id}' \
+    "$identity/connect/token") || { echo "Cannot reach $identity: curl error $?" >&2; exit 1; }
   body=$(printf '%s\n' "$answer" | sed '$d')
-  case $(text error) in
+  case $(field error) in
     authorization_pending) continue ;;  # the user has not confirmed yet
-    slow_down) interval=$((${interval:-5} + 5)); continue ;;  # polled too often
+    slow_down) interval=$((interval + 5)); continue ;;  # polled too often: 5 s longer
   esac
   check  # stops on expired_token, access_denied, ...
   break
 done
 
-echo "token_type: $(text token_type)"
-echo "expires_in: $(number expires_in)"
-echo "access_token: $(text access_token)"
+echo "token_type: $(field token_type)"
+echo "expires_in: $(field expires_in)"
+echo "access_token: $(field access_token)"

@@ -13,38 +13,34 @@ identity=${identity%/}
 api=${KONTUR_API_URL:-$api}
 api=${api%/}
 
-# Read one field of a flat JSON answer (no jq needed).
-text() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p"; }
-
-# curl with timeouts; --write-out adds a last line "<status> <trace id>".
-call() {
-  curl --silent --show-error --connect-timeout 5 --max-time 30 \
-    --write-out '\n%{http_code} %header{x-kontur-trace-id}' "$@"
-}
-
-# Split $answer into $status and $body; on an error answer print the
-# error code, its description and the trace id for support, and stop.
-# The OpenID provider answers 400 (not 401) with "error"; the Extern API uses "id".
+# One string or number of the flat JSON $body (no jq needed).
+field() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p; s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p"; }
+# Split curl's answer: the body, then (--write-out) the HTTP status and the trace id.
+# On an error, print its code, its description and the trace id for support, and stop.
+# The OpenID provider answers 400 with "error"; the Extern API uses "id" and "message".
 check() {
   status=$(printf '%s\n' "$answer" | tail -n 1)
   body=$(printf '%s\n' "$answer" | sed '$d')
-  case $status in 2??\ *) return ;; esac
-  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(text error)$(text id)" \
-    "$(text error_description)$(text message)" "${status#* }" >&2
+  [ "${status%% *}" = 200 ] && return
+  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(field error)$(field id)" \
+    "$(field error_description)$(field message)" "${status#* }" >&2
   exit 1
 }
 
-# The api-key goes through stdin, so it never shows in the process list.
-answer=$(printf %s "$KONTUR_API_KEY" | call \
+# The API key reaches curl on stdin (client_secret@-): it never shows in `ps`.
+answer=$(printf %s "$KONTUR_API_KEY" | curl --silent --max-time 30 \
   --data grant_type=client_credentials \
   --data-urlencode "client_id=$KONTUR_CLIENT_ID" \
   --data-urlencode client_secret@- \
   --data scope=extern.api \
-  "$identity/connect/token") || { echo "Cannot reach $identity" >&2; exit 1; }
+  --write-out '\n%{http_code} %header{x-kontur-trace-id}' \
+  "$identity/connect/token") || { echo "Cannot reach $identity: curl error $?" >&2; exit 1; }
 check
 
-# The Extern API gets only the access token, never the api-key.
-answer=$(printf 'Authorization: Bearer %s' "$(text access_token)" | call \
-  --header @- "$api/v1?skip=0&take=10") || { echo "Cannot reach $api" >&2; exit 1; }
+# The Extern API gets only the access token, never the API key (the header, too, on stdin).
+answer=$(printf 'Authorization: Bearer %s' "$(field access_token)" | curl --silent --max-time 30 \
+  --header @- \
+  --write-out '\n%{http_code} %header{x-kontur-trace-id}' \
+  "$api/v1?skip=0&take=10") || { echo "Cannot reach $api: curl error $?" >&2; exit 1; }
 check
 printf '%s\n' "$body"

@@ -46,6 +46,16 @@ def test_every_page_loads_cleanly_on_desktop_and_phone(
                 width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
                 if width[0] > width[1]:
                     problems.append(f"{path}: {width[0]}px wide on a {width[1]}px phone screen")
+                # Every tab of a row (six languages) is on the screen: the row wraps.
+                off_screen = page.eval_on_selector_all(
+                    ".sphinx-tabs-tab",
+                    """tabs => tabs.filter(t => t.offsetParent !== null).filter(t => {
+                        const box = t.getBoundingClientRect();
+                        return box.left < 0 || box.right > window.innerWidth;
+                    }).map(t => t.textContent.trim())""",
+                )
+                if off_screen:
+                    problems.append(f"{path}: tabs off a phone screen: {off_screen}")
         context.close()
     assert not problems, "\n".join(problems)
 
