@@ -113,7 +113,7 @@ def restore_with_old_mtime(path: Path, text: str) -> None:
     os.utime(path, (1_000_000_000, 1_000_000_000))
 
 
-@pytest.mark.parametrize("name", ["output.production.txt", "hello.sh"])
+@pytest.mark.parametrize("name", ["output.production.txt", "hello.py"])
 def test_a_page_that_failed_is_read_again_when_the_file_comes_back(
     project: Path, name: str
 ) -> None:

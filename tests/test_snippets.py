@@ -126,7 +126,7 @@ def test_every_example_is_collected() -> None:
         assert example.path.name == file_name(example.task, example.path.suffix), example.id
     languages = {}
     for name, task in TASKS.items():
-        assert task.requests, f"{name}/{EXPECT} lists no request"
+        assert task.requests, f"snippets/{name}/{EXPECT}: list the requests the sandbox receives"
         for output in OUTPUTS:
             assert (task.folder / output).is_file(), f"{name}: no {output}; run make snippets"
         languages[name] = [e.language.name for e in ALL if e.task == name]
