@@ -24,7 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 from extern_stub import __version__
-from extern_stub.server import PortUnavailableError, StubServer
+from extern_stub.server import SEED_ON_NETWORK, PortUnavailableError, StubServer, is_loopback
 
 #: The documented ports; the exports a person pastes rely on them.
 DEFAULT_PORTS = {"test": 8401, "production": 8402}
@@ -107,7 +107,10 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument(
         "--quiet", action="store_true", help="do not log requests (the default with a COMMAND)"
     )
-    return parser.parse_args(argv), command
+    args = parser.parse_args(argv)
+    if args.seed is not None and not is_loopback(args.host):
+        parser.error(SEED_ON_NETWORK)
+    return args, command
 
 
 def banner(stub: StubServer) -> str:

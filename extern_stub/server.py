@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import http
 import io
+import ipaddress
+import re
 import threading
 import urllib.parse
 from pathlib import Path
@@ -68,7 +70,39 @@ class StubRequestHandler(WSGIRequestHandler):
 
     def log(self, type: str, message: str, *args: Any) -> None:
         if not self._app().quiet:
-            super().log(type, f"[{self._app().site.name}] {message}", *args)
+            text = redact(message % args if args else message)
+            super().log(type, "%s", f"[{self._app().site.name}] {text}")
+
+
+#: A query parameter whose value is a secret: its name mentions one (client_secret,
+#: access_token, refresh_token, code, code_verifier, device_code, user_code, password, api key).
+SECRET_PARAMETER = re.compile(
+    r"(?P<name>(?:^|[?&;\s])[^=&;\s]*(?:secret|token|password|passwd|key|code|verifier|"
+    r"assertion|authorization)[^=&;\s]*=)[^&;\s\"]*",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` (a log line) with the value of every secret query parameter replaced."""
+    return SECRET_PARAMETER.sub(r"\g<name>[redacted]", text)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the stub reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+#: Why a seeded stub must not listen beyond this machine.
+SEED_ON_NETWORK = (
+    "--seed makes every token, code and trace id predictable to anyone who knows the seed: "
+    "use it only with a loopback --host such as 127.0.0.1"
+)
 
 
 def url_host(host: str) -> str:
@@ -108,6 +142,8 @@ class StubServer:
         record_size: int = RECORD_SIZE,
         api_latency: float = 0.0,
     ) -> None:
+        if seed is not None and not is_loopback(host):
+            raise ValueError(SEED_ON_NETWORK)
         registries = load_registries(registry_path)
         self.host = host
         self.quiet = quiet

@@ -1,0 +1,68 @@
+"""What the sandbox tells the world: no secret in its access log, no seeded secrets on a network."""
+
+import logging
+import subprocess
+import sys
+
+import pytest
+import requests
+from stub_helpers import TIMEOUT, client_credentials, get_token
+
+from extern_stub import StubServer
+from extern_stub.server import is_loopback
+
+
+def test_the_access_log_redacts_secrets_in_query_strings(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    with StubServer(quiet=False) as stub:
+        site = stub.sites["test"]
+        token = get_token(site)["access_token"]
+        secrets = [site.api_key, token, "the-code", "the-verifier", "the-password", "BCDF-GHJK"]
+        base = site.base_url
+        requests.post(
+            f"{base}/connect/token",
+            params={"client_secret": site.api_key, "client_id": site.client_id},
+            data=client_credentials(site),
+            timeout=TIMEOUT,
+        )
+        requests.get(f"{base}/v1", params={"access_token": token}, timeout=TIMEOUT)
+        requests.get(f"{base}/v1", params={"api_key": site.api_key}, timeout=TIMEOUT)
+        requests.get(
+            f"{base}/connect/authorize",
+            params={"code": "the-code", "code_verifier": "the-verifier", "state": "kept"},
+            timeout=TIMEOUT,
+        )
+        requests.get(f"{base}/device", params={"user_code": "BCDF-GHJK"}, timeout=TIMEOUT)
+        requests.get(f"{base}/v1?password=the-password;refresh_token={token}", timeout=TIMEOUT)
+    log = "\n".join(record.getMessage() for record in caplog.records)
+    assert log.count("[redacted]") >= 8, log
+    assert "state=kept" in log
+    for secret in secrets:
+        assert secret not in log
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "example.org"])  # noqa: S104
+def test_seed_with_a_host_beyond_loopback_is_refused(host: str) -> None:
+    assert not is_loopback(host)
+    with pytest.raises(ValueError, match="--seed"):
+        StubServer(host=host, seed=1)
+    result = subprocess.run(
+        [sys.executable, "-m", "extern_stub", "--host", host, "--seed", "1"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "--seed" in result.stderr
+    assert "loopback" in result.stderr
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_seed_on_loopback_is_fine(host: str) -> None:
+    assert is_loopback(host)
+    StubServer(host=host, seed=1)  # not started: nothing bound
+
+
+def test_without_seed_any_host_is_accepted() -> None:
+    StubServer(host="0.0.0.0")  # noqa: S104 - not started: nothing bound
