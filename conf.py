@@ -30,6 +30,7 @@ extensions = [
     "sphinx_copybutton",
     "language_links",
     "examples",  # `.. example::`: snippets/ in language tabs with their recorded output
+    "downloads",  # the sandbox package, the examples zip, the Postman files, built and linked
     "notfound.extension",  # a 404.html per language that works at any depth
     "sphinxext.opengraph",  # og: meta tags for link previews
     "navigation_cache",  # furo's sidebar built once per folder, not once per page

@@ -1,0 +1,168 @@
+"""What the site publishes for download: the sandbox package, the examples, the Postman files."""
+
+import hashlib
+import io
+import shutil
+import sys
+import tarfile
+import tomllib
+import zipfile
+from email.parser import HeaderParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+from site_build import LANGUAGES, REPO, SiteBuild, soup
+
+sys.path.insert(0, str(REPO / "docs" / "_ext"))
+import downloads
+
+from extern_stub import __version__
+
+SANDBOX = tomllib.loads((REPO / "sandbox" / "pyproject.toml").read_text(encoding="utf-8"))
+DOCS_PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def linked_files(page: Path) -> dict[Path, tuple[str, str]]:
+    """Each table of downloads on a page: file -> (version, SHA-256) shown beside its link."""
+    found = {}
+    for row in soup(page).select("table.downloads tbody tr"):
+        link, version, checksum = row.find_all("td")
+        href = link.a["href"]
+        target = Path(urljoin(page.as_uri(), href).removeprefix("file://"))
+        found[target] = (version.get_text(strip=True), checksum.get_text(strip=True))
+    return found
+
+
+def published(built_site: SiteBuild, lang: str, suffix: str) -> Path:
+    (path,) = [
+        path
+        for path in linked_files(built_site.html / lang / "sandbox.html")
+        if path.name.endswith(suffix)
+    ]
+    return path
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_sandbox_page_links_each_file_with_its_version_and_checksum(
+    built_site: SiteBuild, lang: str
+) -> None:
+    files = linked_files(built_site.html / lang / "sandbox.html")
+    names = sorted(path.name for path in files)
+    assert names == sorted(
+        [
+            f"kontur_extern_sandbox-{__version__}-py3-none-any.whl",
+            f"kontur_extern_sandbox-{__version__}.tar.gz",
+            f"kontur-extern-examples-{__version__}.zip",
+        ]
+    )
+    for path, (version, checksum) in files.items():
+        assert path.is_file(), path
+        assert path.parent == built_site.html / lang / "downloads"
+        assert version == __version__
+        assert checksum == hashlib.sha256(path.read_bytes()).hexdigest(), path
+
+
+def test_wheel_is_the_sandbox_with_its_own_name_and_command(built_site: SiteBuild) -> None:
+    with zipfile.ZipFile(published(built_site, "en", ".whl")) as wheel:
+        names = set(wheel.namelist())
+        info = f"kontur_extern_sandbox-{__version__}.dist-info"
+        metadata = HeaderParser().parsestr(wheel.read(f"{info}/METADATA").decode())
+        entry_points = wheel.read(f"{info}/entry_points.txt").decode()
+    assert metadata["Name"] == "kontur-extern-sandbox"
+    assert metadata["Version"] == __version__
+    assert sorted(metadata.get_all("Requires-Dist")) == sorted(SANDBOX["project"]["dependencies"])
+    assert "kontur-sandbox = extern_stub.__main__:main" in entry_points
+    # Every module, template and registry of the package, and nothing of the docs project.
+    package = {
+        path.relative_to(REPO).as_posix()
+        for path in (REPO / "extern_stub").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert package == {name for name in names if name.startswith("extern_stub/")}
+    assert not [name for name in names if not name.startswith(("extern_stub/", info))]
+
+
+def test_sdist_builds_the_same_package(built_site: SiteBuild) -> None:
+    with tarfile.open(published(built_site, "ru", ".tar.gz")) as sdist:
+        names = sdist.getnames()
+        top = f"kontur_extern_sandbox-{__version__}"
+        pyproject = sdist.extractfile(f"{top}/pyproject.toml")
+        assert pyproject is not None
+        assert pyproject.read() == (REPO / "sandbox" / "pyproject.toml").read_bytes()
+    assert f"{top}/extern_stub/__main__.py" in names
+    assert f"{top}/extern_stub/sites.json" in names
+
+
+def test_sandbox_dependencies_are_pinned_as_in_the_docs_project() -> None:
+    pins = set(DOCS_PROJECT["project"]["dependencies"])
+    assert set(SANDBOX["project"]["dependencies"]) <= pins
+    constraints = set((REPO / "constraints.txt").read_text(encoding="utf-8").lower().split())
+    assert {pin.lower() for pin in SANDBOX["project"]["dependencies"]} <= constraints
+    assert SANDBOX["build-system"] == DOCS_PROJECT["build-system"]
+
+
+def test_examples_zip_holds_every_task_folder_and_a_readme(built_site: SiteBuild) -> None:
+    with zipfile.ZipFile(published(built_site, "en", ".zip")) as archive:
+        names = archive.namelist()
+        top = f"kontur-extern-examples-{__version__}/"
+        readme = archive.read(f"{top}README.md").decode()
+        contents = {name.removeprefix(top): archive.read(name) for name in names}
+    assert all(name.startswith(top) for name in names)
+    expected = {
+        path.relative_to(REPO / "snippets").as_posix(): path.read_bytes()
+        for task in downloads.task_folders()
+        for path in task.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert len(expected) >= 4 * 3  # four tasks, each with at least two languages and outputs
+    del contents["README.md"]
+    assert contents == expected
+    for task in downloads.task_folders():
+        assert f"`{task.name}/`" in readme
+
+
+def small_repo(tmp_path: Path) -> Path:
+    """A copy of what the published files are made from."""
+    repo = tmp_path / "repo"
+    for folder in ("extern_stub", "sandbox", "snippets", "postman"):
+        if (REPO / folder).is_dir():
+            shutil.copytree(
+                REPO / folder, repo / folder, ignore=shutil.ignore_patterns("__pycache__")
+            )
+    return repo
+
+
+def test_made_once_and_again_only_when_an_input_changes(tmp_path: Path) -> None:
+    repo, cache = small_repo(tmp_path), tmp_path / "cache"
+    first = downloads.make_published(repo, cache)
+    stamps = {path: path.stat().st_mtime_ns for path in cache.rglob("*") if path.is_file()}
+    assert downloads.make_published(repo, cache) == first
+    assert stamps == {path: path.stat().st_mtime_ns for path in cache.rglob("*") if path.is_file()}
+    # A file new in a task folder (another language, say) is in the next zip, with no list to edit.
+    (repo / "snippets" / "client-credentials" / "ClientCredentials.java").write_text("class C {}\n")
+    second = downloads.make_published(repo, cache)
+    (archive,) = [entry for entry in second if entry.name.endswith(".zip")]
+    with zipfile.ZipFile(cache / "files" / archive.name) as made:
+        assert any(
+            name.endswith("/client-credentials/ClientCredentials.java") for name in made.namelist()
+        )
+    assert archive.sha256 != next(entry for entry in first if entry.name == archive.name).sha256
+    # The package did not change, and is made the same, to the byte.
+    assert [entry for entry in second if entry.name.endswith(".whl")] == [
+        entry for entry in first if entry.name.endswith(".whl")
+    ]
+
+
+def test_the_sdist_is_normalized(tmp_path: Path) -> None:
+    sdist = tmp_path / "x.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        for name in ("b", "a"):
+            info = tarfile.TarInfo(f"x/{name}")
+            info.size, info.mtime, info.uname = 1, 1_900_000_000, "someone"
+            tar.addfile(info, io.BytesIO(b"1"))
+    downloads.normalize_sdist(sdist, 315532800)
+    with tarfile.open(sdist) as tar:
+        members = tar.getmembers()
+    assert [m.name for m in members] == ["x/a", "x/b"]
+    assert {(m.mtime, m.uname, m.mode) for m in members} == {(315532800, "", 0o644)}
