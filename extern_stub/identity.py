@@ -21,7 +21,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from extern_stub.errors import NO_STORE_HEADERS, OAUTH_JSON, OAuthError, json_response
-from extern_stub.headers import MalformedAuthorization
+from extern_stub.headers import PAGE_HEADERS, MalformedAuthorization
 from extern_stub.headers import authorization as read_authorization
 from extern_stub.sites import (
     DEVICE_CODE_GRANT,
@@ -29,6 +29,7 @@ from extern_stub.sites import (
     AuthorizationCode,
     Client,
     Site,
+    User,
 )
 
 if TYPE_CHECKING:
@@ -327,29 +328,101 @@ def device_authorization(site: Site, request: Request, trace_id: str) -> Respons
 
 
 def device_page(site: Site, request: Request, trace_id: str) -> Response:
-    """``/device``: the page where a person approves or denies a device."""
+    """``/device``: the page where a person signs in, then approves or denies a device."""
     if request.method == "GET":
         params = request.args
         user_code = params.get("user_code", "") if len(params.getlist("user_code")) < 2 else ""
-        return render("device.html", site, user_code=user_code, message="")
+        return form_page(site, request, "device.html", user_code=user_code, message="")
     form = read_form(request)
     user_code = form.get("user_code", "")
+
+    def again(message: str, status: int) -> Response:
+        return form_page(site, request, "device.html", status, user_code=user_code, message=message)
+
+    refusal = refuse_form_post(site, request, form)
+    if refusal is not None:
+        return with_headers(again(*refusal[:2]), refusal[2])
     device = site.find_device(user_code)
-    if device is None:
-        message = "Unknown or expired code. Check the code your application shows."
-        return render("device.html", site, 400, user_code=user_code, message=message)
-    action = form.get("action", "approve")
-    if action == "deny":
+    user = signed_in_user(site, form)
+    if device is None or user is None:
+        site.note_failure()
+        if device is None:
+            return again("Unknown or expired code. Check the code your application shows.", 400)
+        return again("Wrong login or password.", 400)
+    if form.get("action", "approve") == "deny":
         site.deny_device(user_code)
         return render("done.html", site, message="Access denied. You can close this page.")
+    site.approve_device(user_code, user.login)
+    return render("done.html", site, message="Device approved. Return to your application.")
+
+
+# -- the forms' defences -------------------------------------------------------------------
+
+#: Name of the form field that carries the anti-forgery token.
+CSRF_FIELD = "csrf_token"
+
+
+def csrf_cookie(site: Site) -> str:
+    """The anti-forgery cookie of ``site`` (cookies ignore ports: one name per site)."""
+    return f"stub_csrf_{site.name}"
+
+
+def csrf_token(site: Site, request: Request) -> str:
+    """The anti-forgery token of this browser: its cookie's, or a new one."""
+    token = request.cookies.get(csrf_cookie(site), "")
+    if len(token) == 32 and all(ch in string.hexdigits for ch in token):
+        return token
+    return site.sequences.hex("csrf", 16)
+
+
+def form_page(
+    site: Site, request: Request, template: str, status: int = 200, **values: str
+) -> Response:
+    """A page with a form: its anti-forgery token in a hidden field and in a cookie."""
+    token = csrf_token(site, request)
+    response = render(template, site, status, csrf_token=token, **values)
+    response.set_cookie(
+        csrf_cookie(site), token, path="/", httponly=True, samesite="Strict", max_age=3600
+    )
+    return response
+
+
+def refuse_form_post(
+    site: Site, request: Request, form: Mapping[str, str]
+) -> tuple[str, int, dict[str, str]] | None:
+    """Why a form post is refused (message, status, headers), or None when it may go on.
+
+    Refused: a post from another origin, a post without this browser's anti-forgery token,
+    and any post while too many wrong codes or passwords were sent (RFC 8628 section 5.1).
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        return "This form accepts posts from its own page only.", 403, {}
+    cookie = request.cookies.get(csrf_cookie(site), "")
+    sent = form.get(CSRF_FIELD, "")
+    if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
+        return "The form has expired or did not come from this page: try again.", 403, {}
+    wait = site.locked_out_for()
+    if wait:
+        message = "Too many wrong codes or passwords: wait a minute, then try again."
+        return message, 429, {"Retry-After": str(wait)}
+    return None
+
+
+def signed_in_user(site: Site, form: Mapping[str, str]) -> User | None:
+    """The user whose login and password came with ``form``; None when they are wrong."""
     user = site.registry.users.get(form.get("login", ""))
     if user is None or not hmac.compare_digest(
         form.get("password", "").encode("utf-8"), user.password.encode("utf-8")
     ):
-        message = "Wrong login or password."
-        return render("device.html", site, 400, user_code=user_code, message=message)
-    site.approve_device(user_code, user.login)
-    return render("done.html", site, message="Device approved. Return to your application.")
+        return None
+    return user
+
+
+def with_headers(response: Response, headers: Mapping[str, str]) -> Response:
+    """``response`` with ``headers`` added."""
+    response.headers.update(headers)
+    return response
 
 
 # -- authorization code flow ---------------------------------------------------------------
@@ -373,16 +446,21 @@ def authorize(site: Site, request: Request, trace_id: str) -> Response:
             redirect_uri, error=error.error, error_description=error.description, state=state
         )
     if request.method == "GET":
-        return render_login(site, request_fields, message="")
+        return render_login(site, request, request_fields, message="")
+    refusal = refuse_form_post(site, request, params)
+    if refusal is not None:
+        message, status, headers = refusal
+        page = render_login(site, request, request_fields, message=message, status=status)
+        return with_headers(page, headers)
     if params.get("action") == "deny":
         return redirect_back(
             redirect_uri, error="access_denied", error_description="The user refused.", state=state
         )
-    user = site.registry.users.get(params.get("login", ""))
-    if user is None or not hmac.compare_digest(
-        params.get("password", "").encode("utf-8"), user.password.encode("utf-8")
-    ):
-        return render_login(site, request_fields, message="Wrong login or password.", status=400)
+    user = signed_in_user(site, params)
+    if user is None:
+        site.note_failure()
+        message = "Wrong login or password."
+        return render_login(site, request, request_fields, message=message, status=400)
     scopes = tuple(dict.fromkeys(params["scope"].split()))
     value = site.create_code(
         AuthorizationCode(
@@ -439,7 +517,7 @@ def redirect_back(redirect_uri: str, **params: str | None) -> Response:
 
 
 def render_login(
-    site: Site, fields: Mapping[str, str], message: str, status: int = 200
+    site: Site, request: Request, fields: Mapping[str, str], message: str, status: int = 200
 ) -> Response:
     """The login-and-consent page, carrying the authorization request in hidden fields."""
     client = site.registry.clients[fields["client_id"]]
@@ -447,9 +525,10 @@ def render_login(
         f'    <input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
         for name, value in fields.items()
     )
-    return render(
-        "login.html",
+    return form_page(
         site,
+        request,
+        "login.html",
         status,
         client_name=client.name,
         scope=fields.get("scope", ""),
@@ -501,4 +580,5 @@ def render(template: str, site: Site, status: int = 200, **values: str) -> Respo
     page = string.Template(text).substitute(escaped)
     response = Response(page, status=status, content_type="text/html; charset=utf-8")
     response.headers.update(NO_STORE_HEADERS)
+    response.headers.update(PAGE_HEADERS)
     return response

@@ -301,6 +301,14 @@ def build(base_url: str) -> dict[str, Any]:
                             JSON: {"schema": ref("OAuthError")},
                         },
                     },
+                    "403": html_page(
+                        "Posted from another origin, or without the anti-forgery token of the "
+                        "page (the page again)."
+                    ),
+                    "429": html_page(
+                        "Too many wrong codes or passwords: try again after Retry-After seconds "
+                        "(the page again)."
+                    ),
                     **IDENTITY_ERRORS,
                 },
             },
@@ -326,6 +334,14 @@ def build(base_url: str) -> dict[str, Any]:
                             JSON: {"schema": ref("OAuthError")},
                         },
                     },
+                    "403": html_page(
+                        "Posted from another origin, or without the anti-forgery token of the "
+                        "page (the page again)."
+                    ),
+                    "429": html_page(
+                        "Too many wrong codes or passwords: try again after Retry-After seconds "
+                        "(the page again)."
+                    ),
                     **IDENTITY_ERRORS,
                 },
             },

@@ -12,6 +12,7 @@ import heapq
 import html.parser
 import itertools
 import json
+import math
 import random
 import secrets
 import threading
@@ -44,6 +45,10 @@ RECORD_SIZE = 1000
 RECORD_BODY_LIMIT = 4096
 #: Characters of one header value a record keeps.
 RECORD_HEADER_LIMIT = 1024
+#: Wrong user codes or passwords the sign-in forms take within FAILURE_WINDOW seconds; then
+#: they answer 429 until the oldest failure is that old (RFC 8628 section 5.1).
+MAX_FAILURES = 10
+FAILURE_WINDOW = 60
 #: Alphabet of user codes: consonants only, no look-alikes (RFC 8628 section 6.1).
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 
@@ -260,6 +265,8 @@ class SiteState:
     user_codes: dict[str, str] = field(default_factory=dict)
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     in_flight: dict[str, int] = field(default_factory=dict)
+    #: When the last wrong user codes or passwords came, oldest first.
+    failures: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_FAILURES))
     #: (expires_at, order, table, key) of everything above that expires, soonest first.
     expiries: list[tuple[float, int, str, str]] = field(default_factory=list)
     order: Iterator[int] = field(default_factory=itertools.count)
@@ -412,6 +419,22 @@ class Site:
         finally:
             with self.lock:
                 counters[client_id] -= 1
+
+    # -- sign-in forms ---------------------------------------------------------------------
+
+    def note_failure(self) -> None:
+        """Count a wrong user code or password sent to a sign-in form."""
+        with self.lock:
+            self.state.failures.append(self.clock.now())
+
+    def locked_out_for(self) -> int:
+        """Seconds the sign-in forms refuse to check codes and passwords; 0 when they do."""
+        with self.lock:
+            failures = self.state.failures
+            if len(failures) < MAX_FAILURES:
+                return 0
+            wait = failures[0] + FAILURE_WINDOW - self.clock.now()
+        return max(0, math.ceil(wait))
 
     # -- device flow ----------------------------------------------------------------------
 

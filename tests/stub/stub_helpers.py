@@ -1,5 +1,7 @@
 """Short ways to call the stub in its own tests."""
 
+import re
+
 import requests
 
 from extern_stub import Site
@@ -74,3 +76,24 @@ def extern_error(answer: requests.Response, status: int) -> str:
     assert body["trace-id"] == answer.headers["X-Kontur-Trace-Id"]
     assert body["id"].startswith("urn:error:externapi:")
     return body["id"].removeprefix("urn:error:externapi:")
+
+
+def csrf_field(page: requests.Response) -> str:
+    """The anti-forgery token in the hidden field of a form page."""
+    match = re.search(r'name="csrf_token" value="([0-9a-f]{32})"', page.text)
+    assert match is not None, page.text
+    return match.group(1)
+
+
+def post_from_page(page_url: str, target: str, data: dict, **kwargs) -> requests.Response:
+    """Open the form page at ``page_url`` as a browser does, then post ``data`` to ``target``
+    with the page's anti-forgery token (field and cookie)."""
+    with requests.Session() as browser:
+        page = browser.get(page_url, timeout=TIMEOUT)
+        form = {"csrf_token": csrf_field(page), **data}
+        return browser.post(target, data=form, timeout=TIMEOUT, **kwargs)
+
+
+def post_device_form(site: Site, **fields: str) -> requests.Response:
+    """Open the /device page as a browser does, then post its form with ``fields``."""
+    return post_from_page(f"{site.base_url}/device", f"{site.base_url}/device", fields)

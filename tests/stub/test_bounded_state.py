@@ -5,6 +5,7 @@ Sizes and operation counts are asserted, never timings (speed belongs to ``make 
 """
 
 import gc
+import re
 import tracemalloc
 
 import pytest
@@ -117,10 +118,14 @@ def normalizations_per_device_post(
         calls.append(user_code)
         return original(user_code)
 
-    monkeypatch.setattr(sites, "normalize_user_code", counting)
-    form = {"user_code": device.user_code, "action": "approve"}
+    browser = Client(SiteApp(site))
+    page = browser.get("/device").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="(\w+)"', page)
+    assert token is not None
+    form = {"user_code": device.user_code, "action": "approve", "csrf_token": token.group(1)}
     form |= {"login": site.user_login, "password": site.user_password}
-    answer = Client(SiteApp(site)).post("/device", data=form)
+    monkeypatch.setattr(sites, "normalize_user_code", counting)
+    answer = browser.post("/device", data=form)
     assert answer.status_code == 200
     monkeypatch.setattr(sites, "normalize_user_code", original)
     return len(calls)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 import requests
-from stub_helpers import api_get, call_token, oauth_error
+from stub_helpers import api_get, call_token, oauth_error, post_device_form
 
 from extern_stub import Site
 
@@ -152,36 +152,43 @@ def test_verification_page_approves_with_login(site: Site, device: dict) -> None
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert f'value="{device["user_code"]}"' in page.text
-    form = {
-        "user_code": device["user_code"],
-        "login": site.user_login,
-        "password": site.user_password,
-        "action": "approve",
-    }
-    done = requests.post(device["verification_uri"], data=form, timeout=5)
+    done = post_device_form(
+        site,
+        user_code=device["user_code"],
+        login=site.user_login,
+        password=site.user_password,
+        action="approve",
+    )
     assert done.status_code == 200
     assert "approved" in done.text
     assert poll(site, device["device_code"]).status_code == 200
 
 
 def test_verification_page_refuses_wrong_password(site: Site, device: dict) -> None:
-    form = {"user_code": device["user_code"], "login": site.user_login, "password": "x"}
-    answer = requests.post(device["verification_uri"], data=form, timeout=5)
+    answer = post_device_form(
+        site, user_code=device["user_code"], login=site.user_login, password="x"
+    )
     assert answer.status_code == 400
     assert "Wrong login or password" in answer.text
     assert oauth_error(poll(site, device["device_code"])) == "authorization_pending"
 
 
 def test_verification_page_refuses_unknown_code(site: Site) -> None:
-    form = {"user_code": "BBBB-BBBB", "login": site.user_login, "password": site.user_password}
-    answer = requests.post(f"{site.base_url}/device", data=form, timeout=5)
+    answer = post_device_form(
+        site, user_code="BBBB-BBBB", login=site.user_login, password=site.user_password
+    )
     assert answer.status_code == 400
     assert "Unknown or expired code" in answer.text
 
 
-def test_verification_page_denies(site: Site, device: dict) -> None:
-    form = {"user_code": device["user_code"], "action": "deny"}
-    answer = requests.post(device["verification_uri"], data=form, timeout=5)
+def test_verification_page_denies_after_sign_in(site: Site, device: dict) -> None:
+    answer = post_device_form(
+        site,
+        user_code=device["user_code"],
+        login=site.user_login,
+        password=site.user_password,
+        action="deny",
+    )
     assert answer.status_code == 200
     assert oauth_error(poll(site, device["device_code"])) == "access_denied"
 

@@ -10,7 +10,7 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
 from openapi_core.validation.response.exceptions import InvalidData
 from openapi_spec_validator import validate
-from stub_helpers import TIMEOUT, client_credentials, get_token
+from stub_helpers import TIMEOUT, client_credentials, get_token, post_device_form, post_from_page
 
 from extern_stub import Site, StubServer
 from extern_stub.app import URL_MAP
@@ -102,18 +102,14 @@ def interactions(site: Site) -> dict[str, Callable[[], requests.Response]]:
             timeout=5,
         ),
         "device page": lambda: get(f"{base}/device", timeout=5),
-        "device page post": lambda: post(
-            f"{base}/device",
-            data={
-                "user_code": device()["user_code"],
-                "login": site.user_login,
-                "password": site.user_password,
-            },
-            timeout=5,
+        "device page post": lambda: post_device_form(
+            site,
+            user_code=device()["user_code"],
+            login=site.user_login,
+            password=site.user_password,
         ),
-        "device page wrong code": lambda: post(
-            f"{base}/device", data={"user_code": "x"}, timeout=5
-        ),
+        "device page wrong code": lambda: post_device_form(site, user_code="x"),
+        "device page forged": lambda: post(f"{base}/device", data={"user_code": "x"}, timeout=5),
         "authorize page": lambda: get(f"{base}/connect/authorize?{authorize_query}", timeout=5),
         "authorize error": lambda: get(f"{base}/connect/authorize", timeout=5),
         "authorize redirect error": lambda: get(
@@ -122,22 +118,22 @@ def interactions(site: Site) -> dict[str, Callable[[], requests.Response]]:
             allow_redirects=False,
             timeout=5,
         ),
-        "authorize login": lambda: post(
+        "authorize login": lambda: post_from_page(
+            f"{base}/connect/authorize?{authorize_query}",
             f"{base}/connect/authorize",
-            data={
+            {
                 **dict(urllib.parse.parse_qsl(authorize_query)),
                 "login": site.user_login,
                 "password": site.user_password,
                 "action": "allow",
             },
             allow_redirects=False,
-            timeout=5,
         ),
-        "authorize wrong password": lambda: post(
+        "authorize wrong password": lambda: post_from_page(
+            f"{base}/connect/authorize?{authorize_query}",
             f"{base}/connect/authorize",
-            data={**dict(urllib.parse.parse_qsl(authorize_query)), "login": "x", "password": "y"},
+            {**dict(urllib.parse.parse_qsl(authorize_query)), "login": "x", "password": "y"},
             allow_redirects=False,
-            timeout=5,
         ),
         "discovery": lambda: get(f"{base}/.well-known/openid-configuration", timeout=5),
         "jwks": lambda: get(f"{base}/.well-known/openid-configuration/jwks", timeout=5),
@@ -163,6 +159,7 @@ NAMES = [
     "device page",
     "device page post",
     "device page wrong code",
+    "device page forged",
     "authorize page",
     "authorize error",
     "authorize redirect error",
