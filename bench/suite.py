@@ -3,6 +3,8 @@ share per part from its JUnit XML, and the rest (pytest start-up, collection, ma
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ElementTree
@@ -20,6 +22,25 @@ PART_LABELS = {
     "browser": "browser (chromium)",
     "bench": "bench helpers",
 }
+
+
+#: The example file in a test's parameters: `[client-credentials/client_credentials.py-test]`.
+_EXAMPLE_FILE = re.compile(r"/\w+(\.[a-z]+)(?=[\]-])")
+
+
+def example_suffix(name: str) -> str | None:
+    """The suffix of the example file a test runs (`.py`, `.mjs`, ...), from the test's name."""
+    match = _EXAMPLE_FILE.search(name)
+    return match.group(1) if match else None
+
+
+def language_names() -> dict[str, str]:
+    """Suffix -> tab label of each example language, in tab order (docs/_ext/examples.py)."""
+    spec = importlib.util.spec_from_file_location("examples", REPO / "docs/_ext/examples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return {suffix: label for label, suffix, _highlight in module.LANGUAGES}
 
 
 def part_of_test(classname: str) -> str:
@@ -46,6 +67,8 @@ class JUnitSummary:
     tests: int
     failures: int
     skipped: int
+    #: Seconds of the example tests per example file suffix; "" for tests of every language.
+    languages: dict[str, float]
 
 
 def parse_junit(text: str) -> JUnitSummary:
@@ -53,6 +76,7 @@ def parse_junit(text: str) -> JUnitSummary:
     root = ElementTree.fromstring(text)  # noqa: S314 - our own pytest wrote it
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
     parts: dict[str, float] = {}
+    languages: dict[str, float] = {}
     seconds = 0.0
     tests = failures = skipped = 0
     for suite in suites:
@@ -60,12 +84,30 @@ def parse_junit(text: str) -> JUnitSummary:
         for case in suite.iter("testcase"):
             part = part_of_test(case.get("classname", ""))
             parts[part] = parts.get(part, 0.0) + float(case.get("time", 0))
+            if part == "examples":
+                suffix = example_suffix(case.get("name", "")) or ""
+                languages[suffix] = languages.get(suffix, 0.0) + float(case.get("time", 0))
             tests += 1
             if case.find("failure") is not None or case.find("error") is not None:
                 failures += 1
             elif case.find("skipped") is not None:
                 skipped += 1
-    return JUnitSummary(seconds, parts, tests, failures, skipped)
+    return JUnitSummary(seconds, parts, tests, failures, skipped, languages)
+
+
+def language_rows(bench: Bench, summaries: list[JUnitSummary]) -> None:
+    """How long the examples of each language take, in tab order (not added to the total)."""
+    names = language_names()
+    found = {suffix for summary in summaries for suffix in summary.languages}
+    for suffix in [*names, *sorted(found - set(names))]:
+        if suffix in found:
+            seconds = median(summary.languages.get(suffix, 0.0) for summary in summaries)
+            label = f"examples in {names.get(suffix, suffix)}" if suffix else "all at once"
+            bench.row(f"  │   · {label}", secs(seconds), runs=len(summaries))
+    bench.notes.append(
+        "make test: a language's examples are its tests' setup, call and teardown times; "
+        "'all at once' are the tests that run every language together (the silent server)."
+    )
 
 
 def run(bench: Bench) -> None:
@@ -133,6 +175,8 @@ def run(bench: Bench) -> None:
         accounted += seconds
         label = f"  ├ pytest: {PART_LABELS.get(part, part)}"
         bench.row(label, secs(seconds), runs=len(summaries))
+        if part == "examples":
+            language_rows(bench, summaries)
     bench.row(
         "  └ the rest: pytest start-up and collection, make",
         secs(max(total - accounted, 0)),

@@ -35,6 +35,10 @@ JUNIT = """\
 <testcase classname="tests.browser.test_switcher" name="test_click" time="4.0">
 <skipped message="no chromium"/></testcase>
 <testcase classname="tests.test_snippets" name="test_example[token.py]" time="1.0"/>
+<testcase classname="tests.test_snippets" name="test_run[flow/token.mjs-test]" time="2.0"/>
+<testcase classname="tests.test_snippets" name="test_lint[flow/Token.java]" time="0.5"/>
+<testcase classname="tests.test_snippets" name="test_run[flow/token.mjs-production]" time="1.0"/>
+<testcase classname="tests.test_snippets" name="test_silent_server" time="30.0"/>
 </testsuite></testsuites>
 """
 
@@ -72,8 +76,16 @@ def test_output_without_a_summary_is_not_a_zero() -> None:
 def test_junit_time_is_split_by_part() -> None:
     summary = suite.parse_junit(JUNIT)
     assert summary.seconds == 10.5
-    assert summary.parts == {"site": 3.0, "stub": 2.0, "browser": 4.0, "examples": 1.0}
-    assert (summary.tests, summary.failures, summary.skipped) == (5, 1, 1)
+    assert summary.parts == {"site": 3.0, "stub": 2.0, "browser": 4.0, "examples": 34.5}
+    assert (summary.tests, summary.failures, summary.skipped) == (9, 1, 1)
+    # The examples of each language: "" for the tests of every language at once.
+    assert summary.languages == {"": 31.0, ".mjs": 3.0, ".java": 0.5}
+
+
+def test_every_example_language_has_a_name() -> None:
+    assert list(suite.language_names().values())[:2] == ["Python", "curl"]
+    assert suite.example_suffix("test_x[KONTUR_API_KEY-device-flow/DeviceFlow.cs]") == ".cs"
+    assert suite.example_suffix("test_pages_show_every_example[ru]") is None
 
 
 @pytest.mark.parametrize(
