@@ -34,6 +34,7 @@ extensions = [
     "notfound.extension",  # a 404.html per language that works at any depth
     "sphinxext.opengraph",  # og: meta tags for link previews
     "navigation_cache",  # furo's sidebar built once per folder, not once per page
+    "translation_state",  # an untranslated or fuzzy message fails the English build
     "quiet_build",  # a no-op build prints no configuration dump, no "configuration has changed"
 ]
 
@@ -52,6 +53,10 @@ gettext_compact = False  # one .po file per page, so writers translate page by p
 gettext_uuid = False
 gettext_location = True  # .po comments point at the source file and line
 languages = {"ru": "Русский", "en": "English"}  # every built language: the switcher's labels
+# A writer's preview (ALLOW_UNTRANSLATED=1 make html / make live) builds a page whose
+# translation is unfinished, with a notice on it, instead of failing.
+translation_allow_untranslated = os.environ.get("ALLOW_UNTRANSLATED", "") not in ("", "0")
+translation_progress_classes = "untranslated"  # what is left untranslated is marked (site.css)
 
 # -- HTML ---------------------------------------------------------------------
 

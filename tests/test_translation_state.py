@@ -1,0 +1,120 @@
+"""The English build knows each message's translation state (docs/_ext/translation_state.py).
+
+Each test edits a scratch copy of docs/ as a writer would and builds the English site
+exactly as `make html-en` does.
+"""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import polib
+from site_build import REPO, soup
+
+NEW_PAGE = "Новая страница\n==============\n\nПервый абзац новой страницы.\n"  # noqa: RUF001
+
+
+def make(target: str, docs: Path, builddir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`make <target>` on the scratch copy, with extra environment variables."""
+    return subprocess.run(
+        ["make", "--no-print-directory", target, f"SOURCEDIR={docs}", f"BUILDDIR={builddir}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**_environ(), **env},
+    )
+
+
+def _environ() -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
+
+
+def add_page(docs: Path) -> None:
+    """A new Russian page, in the navigation, as docs/writing.md tells a writer to add it."""
+    (docs / "new.rst").write_text(NEW_PAGE, encoding="utf-8")
+    index = docs / "index.rst"
+    text = index.read_text(encoding="utf-8")
+    index.write_text(text.replace("\n   sandbox\n", "\n   sandbox\n   new\n", 1), encoding="utf-8")
+
+
+def test_a_new_page_without_a_catalog_fails_the_english_build(
+    docs_copy: Path, tmp_path: Path
+) -> None:
+    add_page(docs_copy)
+    build = make("html-en", docs_copy, tmp_path / "_build")
+    assert build.returncode != 0
+    assert re.search(r"new\.rst:\d+: WARNING: no English translation: .*new\.po", build.stderr)
+    # An incremental build right after it fails too: the warnings are not lost.
+    again = make("html-en", docs_copy, tmp_path / "_build")
+    assert again.returncode != 0, again.stdout
+    assert "new.po does not exist" in again.stderr
+
+
+def test_untranslated_messages_are_named_with_po_file_and_line(
+    docs_copy: Path, tmp_path: Path
+) -> None:
+    add_page(docs_copy)
+    assert make("po", docs_copy, tmp_path / "_build").returncode == 0
+    catalog = docs_copy / "locale/en/LC_MESSAGES/new.po"
+    lines = catalog.read_text(encoding="utf-8").splitlines()
+    build = make("html-en", docs_copy, tmp_path / "_build")
+    assert build.returncode != 0
+    found = re.findall(r"(\S*new\.po):(\d+): WARNING: untranslated message: '(.*)'", build.stderr)
+    assert {message for _path, _line, message in found} == {
+        "Новая страница",
+        "Первый абзац новой страницы.",
+    }
+    for _path, line, message in found:
+        assert lines[int(line) - 1] == f'msgid "{message}"'
+
+
+def test_a_changed_sentence_is_named_in_the_page_then_fuzzy_in_the_po_file(
+    docs_copy: Path, tmp_path: Path
+) -> None:
+    page = docs_copy / "api-key.rst"
+    catalog = polib.pofile(str(docs_copy / "locale/en/LC_MESSAGES/api-key.po"))
+    entry = next(e for e in catalog if e.msgstr and "\n" not in e.msgid and len(e.msgid) > 40)
+    text = page.read_text(encoding="utf-8")
+    assert entry.msgid in text
+    page.write_text(text.replace(entry.msgid, entry.msgid + " Изменено."), encoding="utf-8")
+    line = text[: text.index(entry.msgid)].count("\n") + 1
+
+    build = make("html-en", docs_copy, tmp_path / "_build")
+    assert build.returncode != 0
+    assert re.search(
+        rf"api-key\.rst:{line}: WARNING: message missing from \S*api-key\.po "
+        r"\(run `make po`\)",
+        build.stderr,
+    ), build.stderr
+
+    assert make("po", docs_copy, tmp_path / "_build").returncode == 0
+    build = make("html-en", docs_copy, tmp_path / "_build")
+    assert build.returncode != 0
+    assert re.search(r"api-key\.po:\d+: WARNING: fuzzy translation", build.stderr), build.stderr
+    # The preview says the translation is out of date, and marks the changed passage.
+    build = make("html-en", docs_copy, tmp_path / "_build", ALLOW_UNTRANSLATED="1")
+    assert build.returncode == 0, build.stderr
+    page = soup(tmp_path / "_build/html/en/api-key.html")
+    assert "out of date" in page.select_one(".translation-notice").get_text()
+    (marked,) = page.select("article .untranslated")
+    assert "Изменено." in marked.get_text()
+
+
+def test_allow_untranslated_builds_with_a_notice_and_marks(docs_copy: Path, tmp_path: Path) -> None:
+    add_page(docs_copy)
+    build = make("html-en", docs_copy, tmp_path / "_build", ALLOW_UNTRANSLATED="1")
+    assert build.returncode == 0, build.stderr
+    page = soup(tmp_path / "_build/html/en/new.html")
+    notice = page.select_one("article .translation-notice")
+    assert notice is not None
+    assert "not fully translated" in notice.get_text()
+    assert notice.a["href"] == "../ru/new.html"
+    marked = [tag.contents[0].strip() for tag in page.select("article .untranslated")]
+    assert marked == ["Новая страница", "Первый абзац новой страницы."]
+    # A page whose translation is complete carries neither.
+    complete = soup(tmp_path / "_build/html/en/api-key.html")
+    assert not complete.select(".translation-notice, .untranslated")
+    # Back to a normal build: it fails again, though nothing changed but the switch.
+    assert make("html-en", docs_copy, tmp_path / "_build").returncode != 0
