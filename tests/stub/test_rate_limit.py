@@ -89,6 +89,7 @@ def test_the_sandbox_page_shows_429_from_the_command_line() -> None:
         status: int(count)
         for count, status in re.findall(r"^\s*(\d+) (\d{3})$", result.stdout, re.MULTILINE)
     }
-    assert set(counts) == {"200", "429"}, result.stdout
+    # On a busy machine xargs may start the last requests after the first ones are done:
+    # then more than 20 succeed, but some still overlap 20 others and get 429.
+    assert set(counts) == {"200", "429"}, (result.stdout, result.stderr)
     assert counts["200"] + counts["429"] == 25
-    assert counts["200"] <= 20
