@@ -8,6 +8,7 @@ import io
 import ipaddress
 import re
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 from types import TracebackType
@@ -16,7 +17,11 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from extern_stub.app import SiteApp
+from extern_stub.headers import SECURITY_HEADERS
 from extern_stub.sites import RECORD_SIZE, SITE_NAMES, Site, load_registries
+
+#: Seconds a stop waits for the requests in flight to finish.
+STOP_GRACE = 10.0
 
 
 class StubRequestHandler(WSGIRequestHandler):
@@ -39,6 +44,35 @@ class StubRequestHandler(WSGIRequestHandler):
             return clock.http_date()
         return super().date_time_string(timestamp)
 
+    def parse_request(self) -> bool:
+        """http.server's parsing, stricter: no HTTP/0.9 request line, no ambiguous body length."""
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            # "GET /path" is HTTP/0.9, whose answers have no status line: refuse it.
+            self.send_error(400, "The request line must be: METHOD TARGET HTTP/1.1")
+            return False
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or ()}
+        if len(lengths) > 1:
+            self.send_error(400, "Content-Length is given twice, with different values.")
+            return False
+        if lengths and "Transfer-Encoding" in self.headers:
+            self.send_error(400, "Content-Length and Transfer-Encoding together.")
+            return False
+        return True
+
+    def run_wsgi(self) -> None:
+        """Answer one request, counted as in flight so that a stop lets it finish."""
+        server = self.server
+        with server.in_flight_changed:  # type: ignore[attr-defined]
+            server.in_flight += 1  # type: ignore[attr-defined]
+        try:
+            super().run_wsgi()
+        finally:
+            with server.in_flight_changed:  # type: ignore[attr-defined]
+                server.in_flight -= 1  # type: ignore[attr-defined]
+                server.in_flight_changed.notify_all()  # type: ignore[attr-defined]
+
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """Errors http.server finds before the application (bad request line, huge headers)
         answer in the stub's error shapes too, with a trace id, instead of an HTML page."""
@@ -52,8 +86,9 @@ class StubRequestHandler(WSGIRequestHandler):
         if code >= 500:
             # An HTTP version http.server cannot speak (505) is still the client's doing.
             code, message = 400, f"Unsupported HTTP version: {words[-1] if words else ''}"
-        if len(words) == 3 and self.request_version == "HTTP/0.9":
-            self.request_version = "HTTP/1.0"  # the client meant HTTP/1.x: send headers
+        if self.request_version == "HTTP/0.9":
+            # Whatever the request line was, the answer starts with a status line.
+            self.request_version = "HTTP/1.0"
         path = urllib.parse.urlsplit(target).path
         text = message or explain or http.HTTPStatus(code).phrase
         response = app.error_response(path, code, text, trace_id)
@@ -63,6 +98,8 @@ class StubRequestHandler(WSGIRequestHandler):
         for key, value in response.headers.items():
             self.send_header(key, value)
         self.send_header("X-Kontur-Trace-Id", trace_id)
+        for key, value in SECURITY_HEADERS.items():
+            self.send_header(key, value)
         self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD" and code >= 200 and code not in {204, 304}:
@@ -188,6 +225,8 @@ class StubServer:
                 except SystemExit:
                     reason = (werkzeug_says.getvalue().splitlines() or ["cannot bind"])[0]
                     raise PortUnavailableError(name, self.host, self._ports[name], reason) from None
+                server.in_flight = 0  # type: ignore[attr-defined]
+                server.in_flight_changed = threading.Condition()  # type: ignore[attr-defined]
                 self._servers.append(server)
                 site.base_url = f"http://{url_host(self.host)}:{server.port}"
                 thread = threading.Thread(
@@ -203,12 +242,21 @@ class StubServer:
             raise
         return self
 
-    def stop(self) -> None:
-        """Stop serving and release the ports."""
+    def stop(self, grace: float = STOP_GRACE) -> None:
+        """Stop taking requests, let those in flight finish (``grace`` seconds at most),
+        and release the ports."""
         for server in self._servers:
             server.shutdown()
         for thread in self._threads:
             thread.join(timeout=5)
+        deadline = time.monotonic() + grace
+        for server in self._servers:
+            with server.in_flight_changed:  # type: ignore[attr-defined]
+                while server.in_flight:  # type: ignore[attr-defined]
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    server.in_flight_changed.wait(left)  # type: ignore[attr-defined]
         for server in self._servers:
             server.server_close()
         self._servers.clear()
