@@ -118,13 +118,17 @@ bench: $(READY)  ## time builds, tests and the stub against plain Sphinx (BENCH_
 	$(BIN)/python -m bench
 
 .PHONY: po
-po: $(READY)  ## extract messages and update docs/locale/en/LC_MESSAGES/*.po
+po: $(READY)  ## extract messages and update the .po files (fuzzy entries keep the old Russian text)
 	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext
-	$(BIN)/sphinx-intl update -p $(BUILDDIR)/gettext -d $(SOURCEDIR)/locale -l en --line-width=-1
+	$(BIN)/python -m tools.po update $(BUILDDIR)/gettext $(SOURCEDIR)/locale
+
+.PHONY: po-todo
+po-todo: $(READY)  ## each untranslated or fuzzy message, with file, line and what changed in the Russian
+	$(BIN)/python -m tools.po todo $(SOURCEDIR)/locale
 
 .PHONY: po-stats
 po-stats: $(READY)  ## translated / fuzzy / untranslated messages per .po file
-	$(BIN)/sphinx-intl stat -d $(SOURCEDIR)/locale -l en
+	$(BIN)/python -m tools.po stats $(SOURCEDIR)/locale
 
 .PHONY: clean
 clean:  ## remove the build output (keeps .venv)

@@ -1,0 +1,184 @@
+"""`make po`, `make po-todo`, `make po-stats` (tools/po.py) on small hand-made catalogs."""
+
+import subprocess
+from pathlib import Path
+
+import polib
+import pytest
+from site_build import REPO
+
+from tools import po
+
+POT_HEADER = """\
+# SOME DESCRIPTIVE TITLE.
+# Copyright (C) SKB Kontur
+# This file is distributed under the same license as the Kontur.Extern API package.
+# FIRST AUTHOR <EMAIL@ADDRESS>, YEAR.
+#
+#, fuzzy
+msgid ""
+msgstr ""
+"Project-Id-Version: Kontur.Extern API \\n"
+"Report-Msgid-Bugs-To: \\n"
+"POT-Creation-Date: 2026-11-27 10:00+0000\\n"
+"PO-Revision-Date: YEAR-MO-DA HO:MI+ZONE\\n"
+"Last-Translator: FULL NAME <EMAIL@ADDRESS>\\n"
+"Language-Team: LANGUAGE <LL@li.org>\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=utf-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+
+"""
+
+
+class Project:
+    """A gettext output folder and a locale folder, as `make po` sees them."""
+
+    def __init__(self, root: Path) -> None:
+        self.pot_dir = root / "gettext"
+        self.locale_dir = root / "locale"
+        self.pot_dir.mkdir()
+
+    def page(self, name: str, *msgids: str) -> None:
+        """The .pot file Sphinx would extract from a page with these messages."""
+        entries = "".join(
+            f'#: ../../docs/{name}.rst:{line}\nmsgid "{msgid}"\nmsgstr ""\n\n'
+            for line, msgid in enumerate(msgids, start=1)
+        )
+        (self.pot_dir / f"{name}.pot").write_text(POT_HEADER + entries, encoding="utf-8")
+
+    def po_path(self, name: str) -> Path:
+        return self.locale_dir / "en" / "LC_MESSAGES" / f"{name}.po"
+
+    def catalog(self, name: str) -> polib.POFile:
+        return polib.pofile(str(self.po_path(name)))
+
+    def translate(self, name: str, translations: dict[str, str]) -> None:
+        """A translator's work: fill in msgstr and clear the fuzzy flag."""
+        catalog = self.catalog(name)
+        for entry in catalog:
+            if entry.msgid in translations:
+                entry.msgstr = translations[entry.msgid]
+                if entry.fuzzy:
+                    entry.flags.remove("fuzzy")
+        catalog.save()
+
+    def update(self) -> None:
+        po.update(self.pot_dir, self.locale_dir)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path)
+
+
+def test_a_new_file_gets_a_real_header(project: Project) -> None:
+    project.page("new", "Новая страница")
+    project.update()
+    text = project.po_path("new").read_text(encoding="utf-8")
+    catalog = project.catalog("new")
+    assert not catalog.metadata_is_fuzzy
+    assert catalog.metadata["Language"] == "en"
+    assert catalog.metadata["Project-Id-Version"] == "Kontur.Extern API"
+    assert catalog.metadata["Language-Team"] == "English"
+    for placeholder in ("FULL NAME", "EMAIL@ADDRESS", "YEAR", "ORGANIZATION", "LL@li.org"):
+        assert placeholder not in text
+    assert "Copyright (C) SKB Kontur" in text
+    # Updating again, with nothing changed, leaves the file as it is.
+    before = project.po_path("new").stat().st_mtime_ns
+    project.update()
+    assert project.po_path("new").stat().st_mtime_ns == before
+
+
+def test_a_changed_message_keeps_what_it_was_translated_from(project: Project) -> None:
+    project.page("page", "Ключ нельзя восстановить.", "Другое.")
+    project.update()
+    project.translate("page", {"Ключ нельзя восстановить.": "The key cannot be recovered."})
+
+    project.page("page", "Ключ никак нельзя восстановить.", "Другое.")
+    project.update()
+    (entry,) = project.catalog("page").fuzzy_entries()
+    assert entry.msgid == "Ключ никак нельзя восстановить."
+    assert entry.previous_msgid == "Ключ нельзя восстановить."
+    assert entry.msgstr == "The key cannot be recovered."
+
+    # Another `make po`, and another change, keep the text it was translated from.
+    project.update()
+    project.page("page", "Ключ никак нельзя восстановить, увы.", "Другое.")
+    project.update()
+    (entry,) = project.catalog("page").fuzzy_entries()
+    assert entry.previous_msgid == "Ключ нельзя восстановить."
+    assert "| msgid" not in project.po_path("page").read_text(encoding="utf-8").replace("#|", "")
+
+    # Reviewed in a text editor: the translator deletes the flag; the old text goes with it.
+    path = project.po_path("page")
+    path.write_text(path.read_text(encoding="utf-8").replace("#, fuzzy\n", ""), encoding="utf-8")
+    project.update()
+    assert "#|" not in project.po_path("page").read_text(encoding="utf-8")
+
+
+def test_messages_translated_on_other_pages_are_filled_in(project: Project) -> None:
+    project.page("one", "Тестовая площадка", "Боевая площадка")
+    project.page("two", "Тестовая площадка", "Боевая площадка")
+    project.update()
+    project.translate("one", {"Тестовая площадка": "Test environment", "Боевая площадка": "Prod"})
+    project.translate("two", {"Боевая площадка": "Production environment"})
+
+    project.page("three", "Тестовая площадка", "Боевая площадка", "Своё")
+    project.update()
+    entries = {entry.msgid: entry for entry in project.catalog("three")}
+    same = entries["Тестовая площадка"]
+    assert (same.msgstr, same.fuzzy) == ("Test environment", False)
+    # Two pages disagree: filled in, but for review, with both translations named.
+    differs = entries["Боевая площадка"]
+    assert differs.fuzzy
+    assert differs.msgstr in {"Prod", "Production environment"}
+    assert "Prod" in differs.tcomment
+    assert "Production environment" in differs.tcomment
+    assert entries["Своё"].msgstr == ""
+
+
+def test_todo_lists_each_message_with_line_and_word_diff(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("page", "Ключ нельзя восстановить.", "Новое.")
+    project.update()
+    project.translate("page", {"Ключ нельзя восстановить.": "The key cannot be recovered."})
+    project.page("page", "Ключ никак нельзя восстановить.", "Новое.")
+    project.update()
+    capsys.readouterr()
+
+    assert po.main(["todo", str(project.locale_dir)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    path = project.po_path("page")
+    text = path.read_text(encoding="utf-8").splitlines()
+    lines = {
+        msgid: text.index(f'msgid "{msgid}"') + 1
+        for msgid in ("Новое.", "Ключ никак нельзя восстановить.")
+    }
+    assert f"  {path}:{lines['Новое.']}: untranslated: Новое." in out
+    assert (
+        f"  {path}:{lines['Ключ никак нельзя восстановить.']}: fuzzy, the Russian changed: "
+        "Ключ {+никак+} нельзя восстановить." in out
+    )
+    assert out[-1] == "To translate: 1 untranslated and 1 fuzzy message(s) in 1 file(s)."
+
+
+def test_word_diff() -> None:
+    assert po.word_diff("a b c", "a x c") == "a [-b-] {+x+} c"
+    assert po.word_diff("a b", "a b") == "a b"
+
+
+@pytest.mark.parametrize("target", ["po-todo", "po-stats"])
+def test_reports_exit_0_on_an_unfinished_translation(project: Project, target: str) -> None:
+    project.page("page", "Новое.")
+    project.update()
+    result = subprocess.run(
+        ["make", "--no-print-directory", target, f"SOURCEDIR={project.locale_dir.parent}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 untranslated" in result.stdout
