@@ -49,7 +49,10 @@ def authenticate(site: Site, request: Request) -> AccessToken:
         )
     if EXTERN_SCOPE not in info.scopes:
         raise ExternError(
-            403, "forbidden", f"The access token was not issued for the scope {EXTERN_SCOPE}."
+            403,
+            "forbidden",
+            f"The access token was not issued for the scope {EXTERN_SCOPE}.",
+            {"WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{EXTERN_SCOPE}"'},
         )
     return info
 

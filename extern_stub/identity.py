@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import html
+import re
 import string
 import urllib.parse
 from collections.abc import Mapping
@@ -46,6 +47,10 @@ GRANT_TYPES = (
 #: The longest ``client_id`` and ``client_secret`` accepted [docs client_credentials_flow.rst].
 MAX_CREDENTIAL_LENGTH = 300
 FORM_TYPE = "application/x-www-form-urlencoded"
+#: A PKCE code_verifier or code_challenge: 43 to 128 unreserved characters (RFC 7636 4.1, 4.2).
+PKCE_VALUE = re.compile(r"[A-Za-z0-9._~-]{43,128}")
+#: Seconds added to a device's polling interval by each slow_down (RFC 8628 section 3.5).
+SLOW_DOWN_STEP = 5
 #: The most parameters one form may carry; a form is small.
 MAX_FIELDS = 100
 
@@ -246,10 +251,11 @@ def device_code_grant(site: Site, client: Client, form: Mapping[str, str]) -> di
         if device.expires_at <= now:
             raise OAuthError("expired_token", "The device_code has expired; start again.")
         last_poll, device.last_poll = device.last_poll, now
-        if last_poll is not None and now - last_poll < site.device_interval:
+        if last_poll is not None and now - last_poll < device.interval:
+            # "the interval MUST be increased by 5 seconds for this and all subsequent requests"
+            device.interval += SLOW_DOWN_STEP
             raise OAuthError(
-                "slow_down",
-                f"Polled faster than every {site.device_interval} seconds; wait longer.",
+                "slow_down", f"Polled too often; poll every {device.interval} seconds from now on."
             )
         if device.status == "denied":
             raise OAuthError("access_denied", "The user refused the request.")
@@ -264,18 +270,36 @@ def authorization_code_grant(site: Site, client: Client, form: Mapping[str, str]
     """Exchanging an authorization code: single use, short-lived, same redirect_uri."""
     code_value, redirect_uri = require(form, "code", "redirect_uri")
     with site.lock:
-        # A code is spent by any attempt to use it, right or wrong.
-        code = site.state.codes.pop(code_value, None)
+        # A code is spent by any attempt to use it, right or wrong; a second use revokes
+        # what the first one got (RFC 6749 section 4.1.2).
+        code = site.state.codes.get(code_value)
+        if code is not None and code.used:
+            site.revoke_grant(code_value)
+            raise OAuthError(
+                "invalid_grant", "The code was already used; the tokens issued for it are revoked."
+            )
+        if code is not None:
+            code.used = True
     if code is None or code.client_id != client.client_id:
         raise OAuthError("invalid_grant", "Unknown or already used code.")
     if code.expires_at <= site.clock.now():
         raise OAuthError("invalid_grant", "The code has expired.")
     if code.redirect_uri != redirect_uri:
         raise OAuthError("invalid_grant", "redirect_uri differs from the one of the request.")
-    if code.code_challenge is not None:
-        verifier = form.get("code_verifier")
+    verifier = form.get("code_verifier")
+    if code.code_challenge is None:
+        if verifier is not None:
+            # RFC 9700 2.1.1: a verifier for a code without a challenge is refused.
+            raise OAuthError(
+                "invalid_grant", "code_verifier sent, but the request had no code_challenge."
+            )
+    else:
         if verifier is None:
             raise OAuthError("invalid_grant", "code_verifier is missing.")
+        if not PKCE_VALUE.fullmatch(verifier):
+            raise OAuthError(
+                "invalid_grant", "code_verifier must be 43 to 128 characters (RFC 7636)."
+            )
         if code.code_challenge_method == "S256":
             digest = hashlib.sha256(verifier.encode("utf-8")).digest()
             expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
@@ -283,7 +307,7 @@ def authorization_code_grant(site: Site, client: Client, form: Mapping[str, str]
             expected = verifier
         if not hmac.compare_digest(expected.encode("utf-8"), code.code_challenge.encode("utf-8")):
             raise OAuthError("invalid_grant", "code_verifier does not match code_challenge.")
-    return site.issue_tokens(client, code.subject, code.scopes)
+    return site.issue_tokens(client, code.subject, code.scopes, grant=code_value)
 
 
 def refresh_token_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
@@ -293,14 +317,21 @@ def refresh_token_grant(site: Site, client: Client, form: Mapping[str, str]) -> 
         refresh = site.state.refresh_tokens.get(value)
         if refresh is None or refresh.client_id != client.client_id:
             raise OAuthError("invalid_grant", "Unknown or already used refresh_token.")
+        if refresh.used:
+            # A rotated refresh token came back: stolen or replayed (RFC 9700 section 4.14.2).
+            site.revoke_grant(refresh.grant)
+            raise OAuthError(
+                "invalid_grant",
+                "The refresh_token was already used; every token of this sign-in is revoked.",
+            )
         scopes = refresh.scopes
         if "scope" in form:
             asked = requested_scopes(client, form["scope"], required=False, allow_user_scopes=True)
             if not set(asked) <= set(refresh.scopes):
                 raise OAuthError("invalid_scope", "scope is wider than the original grant.")
             scopes = asked
-        del site.state.refresh_tokens[value]
-    return site.issue_tokens(client, refresh.subject, scopes)
+        refresh.used = True
+    return site.issue_tokens(client, refresh.subject, scopes, grant=refresh.grant)
 
 
 # -- device flow ---------------------------------------------------------------------------
@@ -430,7 +461,17 @@ def with_headers(response: Response, headers: Mapping[str, str]) -> Response:
 
 def authorize(site: Site, request: Request, trace_id: str) -> Response:
     """``/connect/authorize``: GET shows the login-and-consent page, POST answers it."""
-    params = read_query(request) if request.method == "GET" else read_form(request)
+    try:
+        params = read_query(request) if request.method == "GET" else read_form(request)
+    except OAuthError as error:
+        # A request that cannot be read still goes back to a registered redirect_uri.
+        trusted = trusted_redirect(site, request)
+        if trusted is None:
+            raise
+        redirect_uri, state = trusted
+        return redirect_back(
+            redirect_uri, error=error.error, error_description=error.description, state=state
+        )
     client = site.registry.clients.get(params.get("client_id", ""))
     if client is None:
         raise OAuthError("invalid_client", "Unknown client_id.")
@@ -479,6 +520,25 @@ def authorize(site: Site, request: Request, trace_id: str) -> Response:
     return redirect_back(redirect_uri, code=value, state=state)
 
 
+def trusted_redirect(site: Site, request: Request) -> tuple[str, str | None] | None:
+    """The redirect_uri and state of an unreadable authorization request, when its client and
+    redirect_uri are unambiguous and registered; else None (the error is answered here)."""
+    if request.method == "GET":
+        raw = request.args
+    elif request.mimetype == FORM_TYPE:
+        raw = request.form
+    else:
+        return None
+    client_ids, redirect_uris = raw.getlist("client_id"), raw.getlist("redirect_uri")
+    if len(client_ids) != 1 or len(redirect_uris) != 1:
+        return None
+    client = site.registry.clients.get(client_ids[0])
+    if client is None or redirect_uris[0] not in client.redirect_uris:
+        return None
+    states = raw.getlist("state")
+    return redirect_uris[0], states[0] if len(states) == 1 else None
+
+
 AUTHORIZE_FIELDS = (
     "client_id",
     "redirect_uri",
@@ -493,7 +553,9 @@ AUTHORIZE_FIELDS = (
 
 def check_authorize_request(client: Client, params: Mapping[str, str]) -> dict[str, str]:
     """The parameters of an authorization request, checked; the ones to carry to the form."""
-    if params.get("response_type") != "code":
+    if "response_type" not in params:
+        raise OAuthError("invalid_request", "response_type is missing; use response_type=code.")
+    if params["response_type"] != "code":
         raise OAuthError("unsupported_response_type", "response_type must be code.")
     if "authorization_code" not in client.grant_types:
         raise OAuthError("unauthorized_client", "The client may not use this flow.")
@@ -502,6 +564,13 @@ def check_authorize_request(client: Client, params: Mapping[str, str]) -> dict[s
         raise OAuthError("invalid_request", "state is missing.")
     if params.get("code_challenge_method", "plain") not in {"plain", "S256"}:
         raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain.")
+    if "code_challenge_method" in params and "code_challenge" not in params:
+        raise OAuthError("invalid_request", "code_challenge_method without code_challenge.")
+    if "code_challenge" in params and not PKCE_VALUE.fullmatch(params["code_challenge"]):
+        raise OAuthError(
+            "invalid_request",
+            "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636).",
+        )
     return {name: params[name] for name in AUTHORIZE_FIELDS if name in params}
 
 

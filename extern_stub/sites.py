@@ -151,6 +151,18 @@ class RefreshToken:
     subject: str
     scopes: tuple[str, ...]
     expires_at: float
+    #: The sign-in it continues: a replay revokes every token of it.
+    grant: str = ""
+    #: Replaced by a new refresh token; kept until it expires, to recognise a replay.
+    used: bool = False
+
+
+@dataclass
+class Grant:
+    """The tokens issued for one sign-in (an authorization code and the refreshes after it)."""
+
+    tokens: list[tuple[str, str]]
+    expires_at: float
 
 
 @dataclass
@@ -162,6 +174,8 @@ class Device:
     client_id: str
     scopes: tuple[str, ...]
     expires_at: float
+    #: Seconds between polls; each slow_down adds 5 (RFC 8628 section 3.5).
+    interval: int = 5
     status: str = "pending"  # pending, approved, denied, used
     subject: str | None = None
     last_poll: float | None = None
@@ -179,6 +193,8 @@ class AuthorizationCode:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     nonce: str | None = None
+    #: Exchanged (or tried) once already; a second try revokes the tokens of the first.
+    used: bool = False
 
 
 class Sequences:
@@ -264,6 +280,7 @@ class SiteState:
     #: Normalized user code -> device code: the /device page finds a device by key.
     user_codes: dict[str, str] = field(default_factory=dict)
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
+    grants: dict[str, Grant] = field(default_factory=dict)
     in_flight: dict[str, int] = field(default_factory=dict)
     #: When the last wrong user codes or passwords came, oldest first.
     failures: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_FAILURES))
@@ -279,7 +296,11 @@ class SiteState:
         """Forget every token, code and device that expired by ``now`` (O(log n) each)."""
         while self.expiries and self.expiries[0][0] <= now:
             _, _, table, key = heapq.heappop(self.expiries)
-            entry = getattr(self, table).pop(key, None)
+            entries = getattr(self, table)
+            entry = entries.get(key)
+            if isinstance(entry, Grant) and entry.expires_at > now:
+                continue  # a later token of the grant scheduled it again
+            entries.pop(key, None)
             if isinstance(entry, Device):
                 self.user_codes.pop(normalize_user_code(entry.user_code), None)
 
@@ -370,9 +391,17 @@ class Site:
         return self.sequences.hex("trace_id", 16)
 
     def issue_tokens(
-        self, client: Client, subject: str | None, scopes: tuple[str, ...]
+        self,
+        client: Client,
+        subject: str | None,
+        scopes: tuple[str, ...],
+        grant: str | None = None,
     ) -> dict[str, Any]:
-        """Issue an access token (and, for a user, a refresh token); the token response body."""
+        """Issue an access token (and, for a user, a refresh token); the token response body.
+
+        ``grant`` names the sign-in the tokens belong to (an authorization code, or the first
+        refresh token of it), so that a replay can revoke them all.
+        """
         access_token = self.sequences.hex("access_token", 32)
         body: dict[str, Any] = {
             "access_token": access_token,
@@ -387,17 +416,32 @@ class Site:
                 client.client_id, subject, scopes, expires_at
             )
             self.state.expire_later(expires_at, "access_tokens", access_token)
+            issued = [("access_tokens", access_token)]
             if subject is not None and "refresh_token" in client.grant_types:
                 refresh_token = self.sequences.hex("refresh_token", 32)
-                refresh_expires_at = now + self.refresh_lifetime
+                expires_at = now + self.refresh_lifetime
+                grant = grant or refresh_token
                 self.state.refresh_tokens[refresh_token] = RefreshToken(
-                    client.client_id, subject, scopes, refresh_expires_at
+                    client.client_id, subject, scopes, expires_at, grant
                 )
-                self.state.expire_later(refresh_expires_at, "refresh_tokens", refresh_token)
+                self.state.expire_later(expires_at, "refresh_tokens", refresh_token)
+                issued.append(("refresh_tokens", refresh_token))
                 body["refresh_token"] = refresh_token
+            if grant is not None:
+                record = self.state.grants.setdefault(grant, Grant([], expires_at))
+                record.tokens += issued
+                record.expires_at = max(record.expires_at, expires_at)
+                self.state.expire_later(record.expires_at, "grants", grant)
         if subject is not None:
             body["scope"] = " ".join(scopes)
         return body
+
+    def revoke_grant(self, grant: str) -> None:
+        """Revoke every access and refresh token issued for the sign-in ``grant``."""
+        with self.lock:
+            record = self.state.grants.pop(grant, None)
+            for table, key in record.tokens if record is not None else ():
+                getattr(self.state, table).pop(key, None)
 
     def access_token(self, token: str) -> AccessToken | None:
         """The live access token ``token``, or None when unknown or expired."""
@@ -452,6 +496,7 @@ class Site:
                 client_id=client.client_id,
                 scopes=scopes,
                 expires_at=now + self.device_lifetime,
+                interval=self.device_interval,
             )
             self.state.devices[device.device_code] = device
             self.state.user_codes[normalize_user_code(user_code)] = device.device_code

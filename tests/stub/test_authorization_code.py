@@ -120,20 +120,52 @@ def test_untrusted_requests_are_refused_without_redirect(
     assert oauth_error(answer) == error
 
 
-def test_repeated_query_parameter_is_refused(site: Site) -> None:
+def test_a_repeated_parameter_redirects_back_when_the_redirect_uri_is_clear(site: Site) -> None:
+    answer = requests.get(authorize_url(site) + "&scope=again", allow_redirects=False, timeout=5)
+    assert answer.status_code == 302
+    params = redirect_params(answer.headers["Location"])
+    assert (params["error"], params["state"]) == ("invalid_request", "xyz-42")
+
+
+def test_a_repeated_state_redirects_back_without_a_state(site: Site) -> None:
     answer = requests.get(authorize_url(site) + "&state=again", allow_redirects=False, timeout=5)
+    params = redirect_params(answer.headers["Location"])
+    assert params["error"] == "invalid_request"
+    assert "state" not in params
+
+
+@pytest.mark.parametrize("repeated", ["client_id", "redirect_uri"])
+def test_a_repeated_client_or_redirect_uri_is_refused_here(site: Site, repeated: str) -> None:
+    extra = urllib.parse.urlencode({repeated: "x"})
+    answer = requests.get(f"{authorize_url(site)}&{extra}", allow_redirects=False, timeout=5)
+    assert oauth_error(answer) in {"invalid_request", "invalid_client"}
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [CALLBACK + "/evil", CALLBACK + "x", CALLBACK + "?next=https://evil.example", CALLBACK[:-1]],
+)
+def test_redirect_uri_must_match_exactly_not_by_prefix(site: Site, redirect_uri: str) -> None:
+    answer = requests.get(
+        authorize_url(site, redirect_uri=redirect_uri), allow_redirects=False, timeout=5
+    )
     assert oauth_error(answer) == "invalid_request"
+    assert "Location" not in answer.headers
 
 
 @pytest.mark.parametrize(
     ("overrides", "error"),
     [
         ({"response_type": "token"}, "unsupported_response_type"),
-        ({"response_type": None}, "unsupported_response_type"),
+        ({"response_type": None}, "invalid_request"),
         ({"scope": "openid other.api"}, "invalid_scope"),
         ({"scope": None}, "invalid_request"),
         ({"state": None}, "invalid_request"),
-        ({"code_challenge": "abc", "code_challenge_method": "MD5"}, "invalid_request"),
+        ({"code_challenge": "a" * 43, "code_challenge_method": "MD5"}, "invalid_request"),
+        ({"code_challenge": "a" * 42}, "invalid_request"),
+        ({"code_challenge": "a" * 129}, "invalid_request"),
+        ({"code_challenge": "a" * 42 + "!"}, "invalid_request"),
+        ({"code_challenge_method": "S256"}, "invalid_request"),
     ],
 )
 def test_bad_requests_redirect_back_with_an_error(site: Site, overrides: dict, error: str) -> None:
@@ -142,6 +174,7 @@ def test_bad_requests_redirect_back_with_an_error(site: Site, overrides: dict, e
     params = redirect_params(answer.headers["Location"])
     assert params["error"] == error
     assert params["error_description"]
+    assert params.get("state") == (None if "state" in overrides else "xyz-42")
 
 
 def test_a_client_without_the_flow_is_refused(site: Site) -> None:
@@ -165,9 +198,75 @@ def test_pkce_s256(site: Site) -> None:
 
 
 def test_pkce_verifier_is_required_when_a_challenge_was_sent(site: Site) -> None:
-    url = authorize_url(site, code_challenge="plain-challenge")
+    url = authorize_url(site, code_challenge="p" * 43)
     code = redirect_params(site.authorize(url))["code"]
     assert oauth_error(exchange(site, code)) == "invalid_grant"
+
+
+@pytest.mark.parametrize("length", [43, 128])
+def test_pkce_plain_challenges_of_43_to_128_characters(site: Site, length: int) -> None:
+    url = authorize_url(site, code_challenge="p" * length, code_challenge_method="plain")
+    code = redirect_params(site.authorize(url))["code"]
+    assert exchange(site, code, code_verifier="p" * length).status_code == 200
+
+
+def test_pkce_a_short_verifier_is_refused_even_if_it_matches(site: Site) -> None:
+    # Only reachable through a stored code: the authorize endpoint refuses short challenges.
+    url = authorize_url(site, code_challenge="p" * 43)
+    code = redirect_params(site.authorize(url))["code"]
+    site.state.codes[code].code_challenge = "short"
+    assert oauth_error(exchange(site, code, code_verifier="short")) == "invalid_grant"
+
+
+def test_a_verifier_for_a_code_without_a_challenge_is_refused(site: Site) -> None:
+    code = redirect_params(site.authorize(authorize_url(site)))["code"]
+    assert oauth_error(exchange(site, code, code_verifier="v" * 43)) == "invalid_grant"
+
+
+def test_reusing_a_code_revokes_the_tokens_issued_for_it(site: Site) -> None:
+    code = redirect_params(site.authorize(authorize_url(site)))["code"]
+    first = exchange(site, code).json()
+    assert api_get(site, "/v1", first["access_token"]).status_code == 200
+    assert oauth_error(exchange(site, code)) == "invalid_grant"
+    assert api_get(site, "/v1", first["access_token"]).status_code == 401
+    refresh = {
+        "grant_type": "refresh_token",
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+        "refresh_token": first["refresh_token"],
+    }
+    assert oauth_error(call_token(site, refresh)) == "invalid_grant"
+
+
+def test_replaying_a_rotated_refresh_token_revokes_the_new_ones(site: Site) -> None:
+    code = redirect_params(site.authorize(authorize_url(site)))["code"]
+    first = exchange(site, code).json()
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+    }
+    second = get_token(site, {**form, "refresh_token": first["refresh_token"]})
+    third = get_token(site, {**form, "refresh_token": second["refresh_token"]})
+    assert api_get(site, "/v1", third["access_token"]).status_code == 200
+    # The first refresh token comes back: someone kept a copy.
+    replay = call_token(site, {**form, "refresh_token": first["refresh_token"]})
+    assert oauth_error(replay) == "invalid_grant"
+    for token in (second, third):
+        assert api_get(site, "/v1", token["access_token"]).status_code == 401
+    assert oauth_error(call_token(site, {**form, "refresh_token": third["refresh_token"]})) == (
+        "invalid_grant"
+    )
+
+
+def test_a_replay_revokes_only_its_own_sign_in(site: Site) -> None:
+    first = exchange(site, redirect_params(site.authorize(authorize_url(site)))["code"]).json()
+    other = exchange(site, redirect_params(site.authorize(authorize_url(site)))["code"]).json()
+    form = {"grant_type": "refresh_token", "client_id": site.client_id}
+    form |= {"client_secret": site.api_key, "refresh_token": first["refresh_token"]}
+    get_token(site, form)
+    call_token(site, form)  # the replay
+    assert api_get(site, "/v1", other["access_token"]).status_code == 200
 
 
 def test_redirect_keeps_the_query_of_the_registered_uri(site: Site) -> None:

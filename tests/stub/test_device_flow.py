@@ -72,10 +72,18 @@ def test_pending_then_approved_then_spent(site: Site, device: dict) -> None:
     assert oauth_error(poll(site, device["device_code"])) == "invalid_grant"
 
 
-def test_polling_faster_than_the_interval_is_slow_down(site: Site, device: dict) -> None:
+def test_polling_faster_than_the_interval_is_slow_down_and_adds_5_seconds(
+    site: Site, device: dict
+) -> None:
+    """RFC 8628 section 3.5: the interval grows by 5 s for this and every later poll."""
+    interval = device["interval"]
     assert oauth_error(poll(site, device["device_code"])) == "authorization_pending"
     assert oauth_error(poll(site, device["device_code"])) == "slow_down"
-    site.clock.advance(1)
+    site.clock.advance(interval + 4.9)
+    assert oauth_error(poll(site, device["device_code"])) == "slow_down"  # now interval + 10
+    site.clock.advance(interval + 10)
+    assert oauth_error(poll(site, device["device_code"])) == "authorization_pending"
+    site.clock.advance(interval + 10)
     assert oauth_error(poll(site, device["device_code"])) == "authorization_pending"
 
 

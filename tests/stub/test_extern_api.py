@@ -114,7 +114,12 @@ def test_token_without_extern_scope_is_403(site: Site) -> None:
             "redirect_uri": "http://127.0.0.1:8400/callback",
         },
     )["access_token"]
-    assert extern_error(api_get(site, "/v1", token), 403) == "forbidden"
+    answer = api_get(site, "/v1", token)
+    assert extern_error(answer, 403) == "forbidden"
+    # RFC 6750 3.1: the challenge names the error and the scope needed.
+    assert answer.headers["WWW-Authenticate"] == (
+        'Bearer error="insufficient_scope", scope="extern.api"'
+    )
 
 
 def test_reset_forgets_tokens(stub, site: Site, access_token: str) -> None:

@@ -1,12 +1,18 @@
 """The token endpoint: client credentials, client authentication, malformed requests."""
 
+import base64
+import dataclasses
 import re
+import urllib.parse
 
 import pytest
 import requests
 from stub_helpers import call_token, client_credentials, get_token, oauth_error
+from werkzeug.test import Client
 
 from extern_stub import Site
+from extern_stub.app import SiteApp
+from extern_stub.sites import load_registries
 
 
 def test_client_credentials_answer_has_the_real_shape_and_headers(site: Site) -> None:
@@ -251,3 +257,29 @@ def test_the_site_records_what_it_received(site: Site) -> None:
     assert seen.headers["Content-Type"] == "application/x-www-form-urlencoded"
     assert seen.status == 200
     assert len(seen.trace_id) == 32
+
+
+@pytest.mark.parametrize("field", ["client_id", "client_secret"])
+def test_a_valid_basic_header_with_a_wrong_body_value_is_refused(site: Site, field: str) -> None:
+    form = client_credentials(site, **{field: "wrong"})
+    answer = call_token(site, form, auth=(site.client_id, site.api_key))
+    assert oauth_error(answer) == "invalid_client"
+
+
+def test_basic_credentials_decode_plus_as_space() -> None:
+    """RFC 6749 2.3.1 encodes with application/x-www-form-urlencoded: '+' is a space."""
+    registry = load_registries()["test"]
+    demo = next(iter(registry.clients.values()))
+    spaced = dataclasses.replace(demo, api_key="key with spaces+and plus")
+    site = Site("test", dataclasses.replace(registry, clients={demo.client_id: spaced}))
+    form = {"grant_type": "client_credentials", "scope": "extern.api"}
+    client = Client(SiteApp(site))
+
+    def basic(secret: str) -> dict[str, str]:
+        raw = f"{demo.client_id}:{secret}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+    encoded = urllib.parse.quote_plus(spaced.api_key)  # key+with+spaces%2Band+plus
+    assert client.post("/connect/token", data=form, headers=basic(encoded)).status_code == 200
+    raw_plus = spaced.api_key.replace(" ", "+")  # '+' decodes to a space: not the key
+    assert client.post("/connect/token", data=form, headers=basic(raw_plus)).status_code == 400
