@@ -83,7 +83,7 @@ def visible_accounts(site: Site, token: AccessToken) -> list[str]:
     return [account_id for account_id in owner_accounts if account_id in site.registry.accounts]
 
 
-def account_body(site: Site, account: Mapping[str, str]) -> dict[str, Any]:
+def account_body(site: Site, account: Mapping[str, str | None]) -> dict[str, Any]:
     """One account as the Extern API shows it, with its ``links``."""
     return {
         **account,

@@ -183,8 +183,9 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "id": {"type": "string", "format": "uuid"},
-            "inn": {"type": "string", "pattern": "^[0-9]{10}$"},
-            "kpp": {"type": "string", "pattern": "^[0-9]{9}$"},
+            # An organisation: 10 digits and a KPP; an individual entrepreneur: 12, no KPP.
+            "inn": {"type": "string", "pattern": "^([0-9]{10}|[0-9]{12})$"},
+            "kpp": {"type": ["string", "null"], "pattern": "^[0-9]{9}$"},
             "organization-name": {"type": "string"},
             "links": {"type": "array", "items": ref("Link")},
         },

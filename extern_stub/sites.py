@@ -81,7 +81,7 @@ class Registry:
 
     clients: Mapping[str, Client]
     users: Mapping[str, User]
-    accounts: Mapping[str, Mapping[str, str]]
+    accounts: Mapping[str, Mapping[str, str | None]]
 
 
 def load_registries(path: Path | None = None) -> dict[str, Registry]:

@@ -51,7 +51,7 @@ def test_login_redirects_back_with_code_and_state(site: Site) -> None:
     body = exchange(site, params["code"]).json()
     assert body["scope"] == "openid extern.api"
     assert "refresh_token" in body
-    assert api_get(site, "/v1", body["access_token"]).json()["total-count"] == 2
+    assert api_get(site, "/v1", body["access_token"]).json()["total-count"] == 3
 
 
 def test_the_page_is_a_login_form(site: Site) -> None:

@@ -67,7 +67,7 @@ def test_pending_then_approved_then_spent(site: Site, device: dict) -> None:
     body = answer.json()
     assert body["token_type"] == "Bearer"
     assert "refresh_token" in body
-    assert api_get(site, "/v1", body["access_token"]).json()["total-count"] == 2  # the user's
+    assert api_get(site, "/v1", body["access_token"]).json()["total-count"] == 3  # the user's
     site.clock.advance(1)
     assert oauth_error(poll(site, device["device_code"])) == "invalid_grant"
 

@@ -7,7 +7,7 @@ import pytest
 import requests
 from stub_helpers import api_get, client_credentials, extern_error, get_token, password_form
 
-from extern_stub import Site
+from extern_stub import Site, StubServer
 
 
 def test_accounts_list_has_the_kebab_case_shape(site: Site, access_token: str) -> None:
@@ -45,7 +45,20 @@ def test_one_account_follows_its_link(site: Site, access_token: str) -> None:
 
 def test_a_user_sees_the_user_accounts(site: Site) -> None:
     token = get_token(site, password_form(site))["access_token"]
-    assert api_get(site, "/v1", token).json()["total-count"] == 2
+    assert api_get(site, "/v1", token).json()["total-count"] == 3
+
+
+@pytest.mark.parametrize("name", ["test", "production"])
+def test_the_demo_user_has_an_individual_entrepreneur(stub: StubServer, name: str) -> None:
+    """An individual entrepreneur's account: a 12-digit INN and no KPP (kpp is null)."""
+    site = stub.sites[name]
+    token = get_token(site, password_form(site))["access_token"]
+    accounts = api_get(site, "/v1", token).json()["accounts"]
+    entrepreneurs = [account for account in accounts if account["kpp"] is None]
+    assert entrepreneurs, accounts
+    assert all(re.fullmatch("[0-9]{12}", account["inn"]) for account in entrepreneurs)
+    organisations = [account for account in accounts if account["kpp"] is not None]
+    assert all(re.fullmatch("[0-9]{10}", account["inn"]) for account in organisations)
 
 
 def test_unknown_account_is_404(site: Site, access_token: str) -> None:
