@@ -49,12 +49,15 @@ api_key = setting("KONTUR_API_KEY")
 
 # A fresh random state ties the answer to this very request (protection against CSRF).
 state = secrets.token_hex(16)
+# A fresh nonce, as OpenID Connect asks: the provider puts it into the ID token it issues.
+nonce = secrets.token_hex(16)
 query = {
     "response_type": "code",
     "client_id": client_id,
     "redirect_uri": REDIRECT_URI,
     "scope": "openid extern.api",
     "state": state,
+    "nonce": nonce,
 }
 print("Open this address in a browser and sign in:")
 print(f"{identity}/connect/authorize?{urlencode(query, quote_via=quote)}")

@@ -40,9 +40,11 @@ param() { printf '%s\n' "$redirect" | sed -n "s/.*[?&]$1=\([^&#]*\).*/\1/p"; }
 
 # A fresh random state ties the answer to this very request (protection against CSRF).
 state=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+# A fresh nonce, as OpenID Connect asks: the provider puts it into the ID token it issues.
+nonce=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 echo "Open this address in a browser and sign in:"
 echo "$identity/connect/authorize?response_type=code&client_id=$(encode "$KONTUR_CLIENT_ID")\
-&redirect_uri=$(encode "$redirect_uri")&scope=openid%20extern.api&state=$state"
+&redirect_uri=$(encode "$redirect_uri")&scope=openid%20extern.api&state=$state&nonce=$nonce"
 echo "Then paste the address the browser was sent to:"
 read -r redirect || true
 
