@@ -1,0 +1,130 @@
+"""What Kontur's documentation does not promise never appears on a page unmarked.
+
+The sandbox answers with values of its own choosing, copied from the one real token
+response the official docs ever showed (2020-2023): a lifetime of 86400 seconds, a
+64-hex-character token, its Cache-Control and Pragma headers, a 32-character trace id.
+It answers `invalid_client` to a key of the other environment and accepts `extern.api` as
+the scope of a client credentials token. Kontur documents none of these. Wherever a page
+shows one, it must sit inside a mark of docs/_ext/provenance.py (`:inferred:`,
+`:sandbox:` or their directives: an element with the class `provenance`), in both
+languages. Recorded outputs of the examples are the sandbox's by definition: each is
+shown under the caption "What the example prints in the sandbox".
+"""
+
+import copy
+import re
+from dataclasses import dataclass
+
+import pytest
+from bs4 import Tag
+from site_build import LANGUAGES, SiteBuild, html_pages, soup
+
+#: The elements read one by one: the smallest blocks of text a reader sees.
+BLOCKS = "p, pre, dt, h1, h2, h3, h4, caption"
+#: What marks a block: a mark of the provenance extension, or a recorded example output.
+MARKED = ".provenance, .example-output"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A statement that needs a mark: a block of text matching every pattern."""
+
+    name: str
+    patterns: tuple[str, ...]
+    page: str = ""  # only on this page ("" = every page)
+    prose_only: bool = False  # code blocks may show it unmarked
+
+    def found_in(self, text: str) -> bool:
+        return all(re.search(pattern, text, re.IGNORECASE) for pattern in self.patterns)
+
+
+OTHER_ENVIRONMENT = r"боев|другой площадк|production|other environment"
+CLAIMS = (
+    Claim("a token lifetime of 86400 seconds", (r"\b86400\b",)),
+    Claim("a 64-character token", (r"\b[0-9a-f]{64}\b|\b64\b",)),
+    Claim("the token response's Cache-Control", (r"no-store,\s*no-cache,\s*max-age=0",)),
+    Claim("the token response's Pragma", (r"Pragma:\s*no-cache",)),
+    Claim("a 32-character trace id", (r"\b[0-9a-f]{32}\b|\b32\b",)),
+    Claim("invalid_client for the other environment's key", (r"invalid_client", OTHER_ENVIRONMENT)),
+    Claim(
+        "extern.api as the client credentials scope",
+        (r"(?<!client_id=)extern\.api",),
+        page="auth/client-credentials.html",
+        prose_only=True,
+    ),
+)
+
+
+def unmarked_text(block: Tag) -> str:
+    """The text of a block without the marked parts inside it."""
+    bare = copy.copy(block)
+    for marked in bare.select(MARKED):
+        marked.decompose()
+    return " ".join(bare.get_text(" ").split())
+
+
+def unmarked_claims(built_site: SiteBuild, language: str) -> list[str]:
+    root = built_site.html / language
+    problems = []
+    pages = html_pages(root)
+    assert "auth/client-credentials.html" in pages
+    for page in pages:
+        for block in soup(root / page).select(BLOCKS):
+            if block.find_parent(class_=re.compile(r"^(provenance|example-output)$")):
+                continue
+            text = unmarked_text(block)
+            for claim in CLAIMS:
+                if claim.page and claim.page != page:
+                    continue
+                if claim.prose_only and block.name == "pre":
+                    continue
+                if claim.found_in(text):
+                    problems.append(f"{language}/{page}: {claim.name}, unmarked: {text[:160]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sandbox_values_are_marked(built_site: SiteBuild, language: str) -> None:
+    problems = unmarked_claims(built_site, language)
+    assert not problems, "mark these with :inferred: or :sandbox:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_claims_are_on_the_pages_marked(built_site: SiteBuild, language: str) -> None:
+    """The check above looks at real text: each value appears, marked, somewhere."""
+    root = built_site.html / language
+    marked_text = " ".join(
+        element.get_text(" ")
+        for page in html_pages(root)
+        for element in soup(root / page).select(".provenance")
+    )
+    missing = [claim.name for claim in CLAIMS if not claim.found_in(marked_text)]
+    assert not missing, f"{language}: no marked mention of {missing}"
+
+
+#: A mention of the sources that a reader may want to open.
+SOURCE_MENTION = re.compile(
+    r"документаци\w* Контура|Kontur\W?s documentation|официальн\w+ SDK|official C# SDK", re.I
+)
+#: Where the sources live: the published docs, their repository and the SDK's.
+SOURCE_ADDRESSES = ("https://developer.kontur.ru/", "https://github.com/skbkontur/")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_mention_of_the_sources_links_to_the_page_meant(
+    built_site: SiteBuild, language: str
+) -> None:
+    root = built_site.html / language
+    unlinked, mentions = [], 0
+    for page in html_pages(root):
+        for block in soup(root / page).select("article p"):
+            if not SOURCE_MENTION.search(block.get_text(" ")):
+                continue
+            mentions += 1
+            links = [a.get("href", "") for a in block.select("a.reference.external")]
+            if not any(href.startswith(SOURCE_ADDRESSES) for href in links):
+                unlinked.append(
+                    f"{language}/{page}: {' '.join(block.get_text(' ').split())[:120]!r}"
+                )
+    assert mentions > 10, f"{language}: only {mentions} mentions of the sources found"
+    assert not unlinked, "link the source meant:\n" + "\n".join(unlinked)
