@@ -41,12 +41,15 @@ const apiKey = setting("KONTUR_API_KEY");
 
 // A fresh random state ties the answer to this very request (protection against CSRF).
 const state = randomBytes(16).toString("hex");
+// A fresh nonce, as OpenID Connect asks: the provider puts it into the ID token it issues.
+const nonce = randomBytes(16).toString("hex");
 const query = Object.entries({
   response_type: "code",
   client_id: clientId,
   redirect_uri: REDIRECT_URI,
   scope: "openid extern.api",
   state,
+  nonce,
 }).map(([name, value]) => `${name}=${encodeURIComponent(value)}`);
 console.log("Open this address in a browser and sign in:");
 console.log(`${identity}/connect/authorize?${query.join("&")}`);

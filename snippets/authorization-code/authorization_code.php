@@ -63,12 +63,15 @@ $apiKey = setting('KONTUR_API_KEY');
 
 // A fresh random state ties the answer to this very request (protection against CSRF).
 $state = bin2hex(random_bytes(16));
+// A fresh nonce, as OpenID Connect asks: the provider puts it into the ID token it issues.
+$nonce = bin2hex(random_bytes(16));
 $query = [
     'response_type' => 'code',
     'client_id' => $clientId,
     'redirect_uri' => REDIRECT_URI,
     'scope' => 'openid extern.api',
     'state' => $state,
+    'nonce' => $nonce,
 ];
 echo "Open this address in a browser and sign in:\n";
 echo "$identity/connect/authorize?" . http_build_query($query, '', '&', PHP_QUERY_RFC3986) . "\n";
