@@ -12,30 +12,11 @@ identity=${KONTUR_IDENTITY_URL:-$identity}
 identity=${identity%/}
 redirect_uri=http://127.0.0.1:8400/callback  # registered for your client_id
 
-# Read one field of a flat JSON answer (no jq needed).
-text() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p"; }
-number() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
-
-# curl with timeouts; --write-out adds a last line "<status> <trace id>".
-call() {
-  curl --silent --max-time 30 \
-    --write-out '\n%{http_code} %header{x-kontur-trace-id}' "$@"
-}
-
-# Split $answer into $status and $body; on an error answer print the
-# error code, its description and the trace id for support, and stop.
-# The OpenID provider answers 400 (not 401) with an "error" code.
-check() {
-  status=$(printf '%s\n' "$answer" | tail -n 1)
-  body=$(printf '%s\n' "$answer" | sed '$d')
-  case $status in 2??\ *) return ;; esac
-  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(text error)" \
-    "$(text error_description)" "${status#* }" >&2
-  exit 1
-}
-
-# Percent-encode a query parameter; param NAME reads one from $redirect.
+# One string or number of the flat JSON $body (no jq needed).
+field() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p; s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p"; }
+# Percent-encode a query parameter's value.
 encode() { printf %s "$1" | sed 's/%/%25/g; s/ /%20/g; s/:/%3A/g; s|/|%2F|g; s/?/%3F/g; s/&/%26/g; s/=/%3D/g; s/+/%2B/g; s/#/%23/g'; }
+# One parameter of the address the browser was sent to.
 param() { printf '%s\n' "$redirect" | sed -n "s/.*[?&]$1=\([^&#]*\).*/\1/p"; }
 
 # A fresh random state ties the answer to this very request (protection against CSRF).
@@ -55,16 +36,24 @@ if [ "$(param state)" != "$state" ] || [ -z "$(param code)" ]; then
   echo "The address has no code or a foreign state: start over" >&2; exit 1
 fi
 
-# The api-key goes through stdin, so it never shows in the process list.
-answer=$(printf %s "$KONTUR_API_KEY" | call \
+# The API key reaches curl on stdin (client_secret@-): it never shows in `ps`.
+# --write-out adds a last line: the HTTP status and the trace id for support.
+answer=$(printf %s "$KONTUR_API_KEY" | curl --silent --max-time 30 \
   --data grant_type=authorization_code \
   --data "code=$(param code)" \
   --data-urlencode "redirect_uri=$redirect_uri" \
   --data-urlencode "client_id=$KONTUR_CLIENT_ID" \
   --data-urlencode client_secret@- \
+  --write-out '\n%{http_code} %header{x-kontur-trace-id}' \
   "$identity/connect/token") || { echo "Cannot reach $identity: curl error $?" >&2; exit 1; }
-check
 
-echo "token_type: $(text token_type)"
-echo "expires_in: $(number expires_in)"
-echo "access_token: $(text access_token)"
+status=$(printf '%s\n' "$answer" | tail -n 1)
+body=$(printf '%s\n' "$answer" | sed '$d')
+if [ "${status%% *}" != 200 ]; then  # the OpenID provider answers 400 with an "error" code
+  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(field error)" \
+    "$(field error_description)" "${status#* }" >&2
+  exit 1
+fi
+echo "token_type: $(field token_type)"
+echo "expires_in: $(field expires_in)"
+echo "access_token: $(field access_token)"
