@@ -411,12 +411,21 @@ def copied_code(built_site: SiteBuild, lang: str) -> dict[tuple[str, str], str]:
     return copied
 
 
+@pytest.fixture(scope="session")
+def copied(built_site: SiteBuild) -> dict[str, dict[tuple[str, str], str]]:
+    """The code of every tab of every page, per language, read once for the session."""
+    return {lang: copied_code(built_site, lang) for lang in ("ru", "en")}
+
+
 @pytest.mark.parametrize("example", ALL, ids=ids)
 def test_copied_code_runs_unchanged(
-    example: Example, built_site: SiteBuild, stub: StubServer, tmp_path: Path
+    example: Example,
+    copied: dict[str, dict[tuple[str, str], str]],
+    stub: StubServer,
+    tmp_path: Path,
 ) -> None:
     """A reader copies a tab, pastes it into a file named as the page says, and runs it."""
-    ru, en = copied_code(built_site, "ru"), copied_code(built_site, "en")
+    ru, en = copied["ru"], copied["en"]
     key = (example.task, example.language.name)
     assert key in ru, f"{example.id}: no {example.language.name} tab on any page"
     assert en[key] == ru[key]
