@@ -27,13 +27,18 @@ class SiteBuild:
         return self.builddir / "html"
 
 
-def make_html(builddir: Path, sourcedir: Path = REPO / "docs", options: str = "") -> SiteBuild:
-    """Build the site exactly as `make html` does, into `builddir`; `options` go to Sphinx."""
+def make_html(
+    builddir: Path, sourcedir: Path = REPO / "docs", options: str = "", target: str = "html"
+) -> SiteBuild:
+    """Build the site exactly as `make html` does, into `builddir`; `options` go to Sphinx.
+
+    `target` may name one language's build instead (`html-en`).
+    """
     result = subprocess.run(
         [
             "make",
             "--no-print-directory",
-            "html",
+            target,
             f"BUILDDIR={builddir}",
             f"SOURCEDIR={sourcedir}",
             f"SPHINXOPTS={options}",

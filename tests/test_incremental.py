@@ -1,0 +1,125 @@
+"""An incremental build gives the same site as a clean build of the same tree.
+
+A writer's edits are applied, one sequence at a time, to a scratch copy of docs/ and
+snippets/; after every step the English site (the one that has everything: pages,
+translation, examples) is built incrementally into one folder, as `make html` does
+again and again on a writer's machine. After each sequence it is compared, page by
+page, with a clean build of the same tree.
+"""
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from site_build import REPO, html_pages, make_html
+
+OLD = 1_000_000_000  # a file restored from git or a backup keeps an old date
+NEW_PAGE = "Новая страница\n==============\n\nТекст новой страницы.\n"  # noqa: RUF001
+NEW_PO = """\
+msgid ""
+msgstr ""
+"Language: en\\n"
+"Content-Type: text/plain; charset=utf-8\\n"
+
+msgid "Новая страница"
+msgstr "New page"
+
+msgid "Текст новой страницы."
+msgstr "The new page's text."
+"""
+
+
+class Tree:
+    """A scratch copy of docs/ and snippets/, built into one folder again and again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.docs = root / "docs"
+        shutil.copytree(REPO / "docs", self.docs, ignore=shutil.ignore_patterns("*.mo"))
+        shutil.copytree(REPO / "snippets", root / "snippets")
+
+    def build(self, builddir: Path) -> tuple[int, str]:
+        build = make_html(builddir, sourcedir=self.docs, target="html-en")
+        return build.returncode, build.output
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{relative}: no {old!r}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def add_a_page(tree: Tree) -> None:
+    (tree.docs / "new.rst").write_text(NEW_PAGE, encoding="utf-8")
+    (tree.docs / "locale/en/LC_MESSAGES/new.po").write_text(NEW_PO, encoding="utf-8")
+    tree.edit("docs/index.rst", "\n   sandbox\n", "\n   sandbox\n   new\n")
+
+
+def break_an_example(tree: Tree) -> None:
+    output = tree.root / "snippets/client-credentials/output.test.txt"
+    tree.saved = output.read_text(encoding="utf-8")  # type: ignore[attr-defined]
+    output.unlink()
+
+
+def fix_the_example(tree: Tree) -> None:
+    output = tree.root / "snippets/client-credentials/output.test.txt"
+    output.write_text(tree.saved, encoding="utf-8")  # type: ignore[attr-defined]
+    os.utime(output, (OLD, OLD))
+
+
+def change_a_title(tree: Tree) -> None:
+    tree.edit("docs/sandbox.rst", "Песочница\n=========", "Песочница Контура\n=================")
+    tree.edit(
+        "docs/locale/en/LC_MESSAGES/sandbox.po",
+        'msgid "Песочница"\nmsgstr "Sandbox"',
+        'msgid "Песочница Контура"\nmsgstr "The Kontur sandbox"',
+    )
+
+
+def change_a_snippet(tree: Tree) -> None:
+    tree.edit("snippets/client-credentials/client_credentials.py", "import ", "import sys\nimport ")
+
+
+def change_a_translation(tree: Tree) -> None:
+    tree.edit("docs/locale/en/LC_MESSAGES/404.po", 'msgstr "Page not found"', 'msgstr "No page"')
+
+
+#: Each sequence: the steps a writer takes, each followed by an incremental build, and
+#: whether that build must succeed.
+SEQUENCES: dict[str, list[tuple[Callable[[Tree], None], bool]]] = {
+    "add a page": [(add_a_page, True)],
+    "break then fix an example": [(break_an_example, False), (fix_the_example, True)],
+    "change a title": [(change_a_title, True)],
+    "change a snippet": [(change_a_snippet, True)],
+    "change a .po file": [(change_a_translation, True)],
+}
+
+
+def different_pages(one: Path, two: Path) -> list[str]:
+    pages = html_pages(one)
+    assert pages == html_pages(two), "the two builds have different pages"
+    return [page for page in pages if (one / page).read_bytes() != (two / page).read_bytes()]
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
+    """One tree for every sequence: each starts from what the previous one left."""
+    tree = Tree(tmp_path_factory.mktemp("incremental"))
+    code, output = tree.build(tree.root / "_build")
+    assert code == 0, output
+    return tree
+
+
+@pytest.mark.parametrize("sequence", SEQUENCES)
+def test_incremental_build_equals_a_clean_build(tree: Tree, sequence: str) -> None:
+    for step, succeeds in SEQUENCES[sequence]:
+        step(tree)
+        code, output = tree.build(tree.root / "_build")
+        assert (code == 0) == succeeds, f"{step.__name__}:\n{output}"
+    clean = tree.root / f"_clean-{sequence.replace(' ', '-')}"
+    code, output = tree.build(clean)
+    assert code == 0, output
+    differ = different_pages(tree.root / "_build/html/en", clean / "html/en")
+    assert not differ, f"after {sequence!r}, the incremental build differs on {differ}"
