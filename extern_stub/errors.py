@@ -17,7 +17,7 @@ OAUTH_JSON = "application/json; charset=UTF-8"
 #: ``Content-Type`` of the Extern API's JSON answers.
 EXTERN_JSON = "application/json; charset=utf-8"
 
-#: Every ``error`` code the token and device authorization endpoints may answer.
+#: Every ``error`` code the identity provider may answer (userinfo: RFC 6750 codes too).
 OAUTH_ERROR_CODES = frozenset(
     {
         "invalid_request",
@@ -30,6 +30,8 @@ OAUTH_ERROR_CODES = frozenset(
         "slow_down",
         "expired_token",
         "access_denied",
+        "invalid_token",
+        "insufficient_scope",
     }
 )
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from extern_stub import oidc
 from extern_stub.errors import NO_STORE_HEADERS, OAUTH_JSON, OAuthError, json_response
 from extern_stub.headers import PAGE_HEADERS, MalformedAuthorization
 from extern_stub.headers import authorization as read_authorization
@@ -307,7 +308,7 @@ def authorization_code_grant(site: Site, client: Client, form: Mapping[str, str]
             expected = verifier
         if not hmac.compare_digest(expected.encode("utf-8"), code.code_challenge.encode("utf-8")):
             raise OAuthError("invalid_grant", "code_verifier does not match code_challenge.")
-    return site.issue_tokens(client, code.subject, code.scopes, grant=code_value)
+    return site.issue_tokens(client, code.subject, code.scopes, grant=code_value, nonce=code.nonce)
 
 
 def refresh_token_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
@@ -619,21 +620,52 @@ def discovery(site: Site, request: Request, trace_id: str) -> Response:
         "authorization_endpoint": f"{base}/connect/authorize",
         "token_endpoint": f"{base}/connect/token",
         "device_authorization_endpoint": f"{base}/connect/deviceauthorization",
+        "userinfo_endpoint": f"{base}/connect/userinfo",
         "scopes_supported": scopes,
         "grant_types_supported": list(GRANT_TYPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": [oidc.ALGORITHM],
+        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"],
         "code_challenge_methods_supported": ["plain", "S256"],
     }
     return json_response(body, 200, OAUTH_JSON)
 
 
 def jwks(site: Site, request: Request, trace_id: str) -> Response:
-    """``GET /.well-known/openid-configuration/jwks``: the stub signs nothing, so no keys."""
-    return json_response({"keys": []}, 200, OAUTH_JSON)
+    """``GET /.well-known/openid-configuration/jwks``: the key that signs the id_tokens."""
+    return json_response(site.signer.jwks(), 200, OAUTH_JSON)
+
+
+def userinfo(site: Site, request: Request, trace_id: str) -> Response:
+    """``/connect/userinfo`` (OpenID Connect Core 5.3): who the access token's user is."""
+    try:
+        authorization = read_authorization(request)
+    except MalformedAuthorization:
+        authorization = None
+    token = None
+    if authorization is not None and authorization.type == "bearer" and authorization.token:
+        token = site.access_token(authorization.token)
+    if token is None or token.subject is None:
+        raise OAuthError(
+            "invalid_token",
+            "An Authorization: Bearer header with a user's live access token is required.",
+            401,
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if "openid" not in token.scopes:
+        raise OAuthError(
+            "insufficient_scope",
+            "The access token was not issued for the scope openid.",
+            403,
+            {"WWW-Authenticate": 'Bearer error="insufficient_scope", scope="openid"'},
+        )
+    body = {"sub": token.subject}
+    if "profile" in token.scopes:
+        body["preferred_username"] = token.subject
+    return json_response(body, 200, OAUTH_JSON, NO_STORE_HEADERS)
 
 
 # -- pages ---------------------------------------------------------------------------------

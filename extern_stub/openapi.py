@@ -115,6 +115,10 @@ SCHEMAS: dict[str, Any] = {
             "expires_in": {"type": "integer", "minimum": 1},
             "refresh_token": {"type": "string"},
             "scope": {"type": "string"},
+            "id_token": {
+                "type": "string",
+                "description": "With the scope openid: a JWT signed with a key of the JWKS.",
+            },
         },
         "required": ["access_token", "token_type", "expires_in"],
         "additionalProperties": False,
@@ -156,6 +160,7 @@ SCHEMAS: dict[str, Any] = {
             "authorization_endpoint": {"type": "string"},
             "token_endpoint": {"type": "string"},
             "device_authorization_endpoint": {"type": "string"},
+            "userinfo_endpoint": {"type": "string"},
             "scopes_supported": {"type": "array", "items": {"type": "string"}},
             "grant_types_supported": {"type": "array", "items": {"type": "string"}},
             "response_types_supported": {"type": "array", "items": {"type": "string"}},
@@ -166,13 +171,37 @@ SCHEMAS: dict[str, Any] = {
             "authorization_endpoint",
             "token_endpoint",
             "device_authorization_endpoint",
+            "userinfo_endpoint",
             "response_types_supported",
         ],
     },
     "Jwks": {
         "type": "object",
-        "properties": {"keys": {"type": "array", "items": {"type": "object"}}},
+        "properties": {
+            "keys": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kty": {"const": "RSA"},
+                        "kid": {"type": "string"},
+                        "use": {"const": "sig"},
+                        "alg": {"const": "RS256"},
+                        "n": {"type": "string"},
+                        "e": {"type": "string"},
+                    },
+                    "required": ["kty", "kid", "n", "e"],
+                },
+            }
+        },
         "required": ["keys"],
+    },
+    "UserInfo": {
+        "type": "object",
+        "properties": {"sub": {"type": "string"}, "preferred_username": {"type": "string"}},
+        "required": ["sub"],
+        "additionalProperties": False,
     },
     "Link": {
         "type": "object",
@@ -361,13 +390,45 @@ def build(base_url: str) -> dict[str, Any]:
                 },
             }
         },
+        "/connect/userinfo": {
+            "get": {
+                "summary": "GET: the signed-in user of an access token with the scope openid",
+                "tags": ["identity"],
+                "security": bearer,
+                "responses": {
+                    "200": {
+                        "description": "Claims about the user.",
+                        "headers": NO_STORE,
+                        "content": {JSON: {"schema": ref("UserInfo")}},
+                    },
+                    "401": oauth_error("Missing, unknown or expired access token, or no user."),
+                    "403": oauth_error("The access token lacks the scope openid."),
+                    **IDENTITY_ERRORS,
+                },
+            },
+            "post": {
+                "summary": "POST: the signed-in user of an access token with the scope openid",
+                "tags": ["identity"],
+                "security": bearer,
+                "responses": {
+                    "200": {
+                        "description": "Claims about the user.",
+                        "headers": NO_STORE,
+                        "content": {JSON: {"schema": ref("UserInfo")}},
+                    },
+                    "401": oauth_error("Missing, unknown or expired access token, or no user."),
+                    "403": oauth_error("The access token lacks the scope openid."),
+                    **IDENTITY_ERRORS,
+                },
+            },
+        },
         "/.well-known/openid-configuration/jwks": {
             "get": {
                 "summary": "Signing keys",
                 "tags": ["identity"],
                 "responses": {
                     "200": {
-                        "description": "The keys (none: the stub signs nothing).",
+                        "description": "The public key that verifies the id_tokens.",
                         "headers": TRACE_HEADER,
                         "content": {JSON: {"schema": ref("Jwks")}},
                     },

@@ -29,6 +29,8 @@ from typing import Any
 import requests
 from werkzeug.datastructures import Headers, MultiDict
 
+from extern_stub.oidc import ID_TOKEN_LIFETIME, Signer
+
 #: The device flow grant, named as RFC 8628 names it.
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 #: Scope of the Extern API.
@@ -264,6 +266,11 @@ class Clock:
         """Forget any :meth:`advance`."""
         self._offset = 0.0
 
+    def epoch(self) -> float:
+        """The real time of day in seconds since the epoch, plus any advance: never frozen,
+        since clients check JWT times (exp, iat) against their own clock."""
+        return time.time() + self._offset
+
     def http_date(self) -> str:
         """The time of day as an HTTP ``Date`` header value."""
         wall = FROZEN_EPOCH + self._offset if self.frozen else time.time()
@@ -334,6 +341,7 @@ class Site:
         self.base_url = ""
         self.clock = Clock(frozen=seed is not None)
         self.sequences = Sequences(seed, name)
+        self.signer = Signer()
         self.lock = threading.RLock()
         self.state = SiteState()
         self._requests: deque[RecordedRequest] = deque(maxlen=record_size)
@@ -396,6 +404,7 @@ class Site:
         subject: str | None,
         scopes: tuple[str, ...],
         grant: str | None = None,
+        nonce: str | None = None,
     ) -> dict[str, Any]:
         """Issue an access token (and, for a user, a refresh token); the token response body.
 
@@ -434,7 +443,24 @@ class Site:
                 self.state.expire_later(record.expires_at, "grants", grant)
         if subject is not None:
             body["scope"] = " ".join(scopes)
+            if "openid" in scopes:
+                body["id_token"] = self.id_token(client, subject, nonce)
         return body
+
+    def id_token(self, client: Client, subject: str, nonce: str | None) -> str:
+        """An OpenID Connect id_token about ``subject`` for ``client``, echoing ``nonce``."""
+        now = int(self.clock.epoch())
+        claims: dict[str, Any] = {
+            "iss": self.base_url,
+            "sub": subject,
+            "aud": client.client_id,
+            "iat": now,
+            "exp": now + ID_TOKEN_LIFETIME,
+            "auth_time": now,
+        }
+        if nonce is not None:
+            claims["nonce"] = nonce
+        return self.signer.id_token(claims)
 
     def revoke_grant(self, grant: str) -> None:
         """Revoke every access and refresh token issued for the sign-in ``grant``."""

@@ -22,7 +22,10 @@ def test_discovery_names_the_stubs_own_endpoints(site: Site) -> None:
     assert "client_credentials" in body["grant_types_supported"]
     keys = requests.get(body["jwks_uri"], timeout=5)
     assert keys.status_code == 200
-    assert keys.json() == {"keys": []}
+    (key,) = keys.json()["keys"]
+    assert (key["kty"], key["alg"], key["use"]) == ("RSA", "RS256", "sig")
+    assert "d" not in key  # the public half only
+    assert body["userinfo_endpoint"] == f"{site.base_url}/connect/userinfo"
 
 
 def test_sites_differ(stub: StubServer) -> None:
