@@ -1,0 +1,119 @@
+"""The English translation keeps the glossary's terms and every address and literal.
+
+The glossary is docs/glossary.toml. A message whose Russian text holds a glossary term
+must hold the English term in its translation. A URL, an e-mail address or an inline
+literal (``...``) of the Russian text must appear unchanged in the translation (literals
+with Russian words in them, such as ``Bearer <токен>``, are translated with the text).
+Failures name the .po file, its line and the term or the value.
+"""
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import polib
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+GLOSSARY = REPO / "docs" / "glossary.toml"
+LOCALE = REPO / "docs" / "locale" / "en" / "LC_MESSAGES"
+CATALOGS = sorted(LOCALE.rglob("*.po"))
+
+URL = re.compile(r"https?://[^\s<>`]+[^\s<>`.,;:)]")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+LITERAL = re.compile(r"``(.+?)``")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass(frozen=True)
+class Term:
+    ru: str
+    en: str
+    ru_forms: re.Pattern[str]
+    en_forms: re.Pattern[str]
+
+
+def glossary() -> list[Term]:
+    terms = tomllib.loads(GLOSSARY.read_text(encoding="utf-8"))["term"]
+    return [
+        Term(
+            term["ru"],
+            term["en"],
+            re.compile(term["ru_forms"], re.IGNORECASE),
+            re.compile(term["en_forms"], re.IGNORECASE),
+        )
+        for term in terms
+    ]
+
+
+def translated(catalog: Path) -> list[polib.POEntry]:
+    return [entry for entry in polib.pofile(str(catalog)) if entry.translated()]
+
+
+def missing_terms(entry: polib.POEntry, terms: list[Term]) -> list[Term]:
+    return [
+        term
+        for term in terms
+        if term.ru_forms.search(entry.msgid) and not term.en_forms.search(entry.msgstr)
+    ]
+
+
+def kept_values(text: str) -> list[str]:
+    """The URLs, e-mail addresses and inline literals a translation must keep as they are."""
+    literals = [value for value in LITERAL.findall(text) if not CYRILLIC.search(value)]
+    return URL.findall(text) + EMAIL.findall(text) + [f"``{value}``" for value in literals]
+
+
+def missing_values(entry: polib.POEntry) -> list[str]:
+    """What the translation lost or changed: each value compared whole, as often as it occurs."""
+    found = Counter(URL.findall(entry.msgstr) + EMAIL.findall(entry.msgstr))
+    found.update(f"``{value}``" for value in LITERAL.findall(entry.msgstr))
+    return list((Counter(kept_values(entry.msgid)) - found).elements())
+
+
+def where(catalog: Path, entry: polib.POEntry) -> str:
+    return f"{catalog.relative_to(REPO)}:{entry.linenum}"
+
+
+def test_the_glossary_is_read() -> None:
+    terms = glossary()
+    assert len(terms) >= 10
+    assert {"environment; test / production environment", "sandbox"} <= {t.en for t in terms}
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: str(path.relative_to(LOCALE)))
+def test_translations_use_the_glossary(catalog: Path) -> None:
+    terms = glossary()
+    problems = [
+        f"{where(catalog, entry)}: «{term.ru}» is translated without “{term.en}”: {entry.msgstr!r}"
+        for entry in translated(catalog)
+        for term in missing_terms(entry, terms)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("catalog", CATALOGS, ids=lambda path: str(path.relative_to(LOCALE)))
+def test_translations_keep_addresses_and_literals(catalog: Path) -> None:
+    problems = [
+        f"{where(catalog, entry)}: {value} is missing or changed in the translation"
+        for entry in translated(catalog)
+        for value in missing_values(entry)
+    ]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checks_see_a_wrong_translation() -> None:
+    """The two checks on made-up entries: a wrong term, a changed address, a lost literal."""
+    entry = polib.POEntry(
+        msgid="Ключ боевой площадки: `сайт <https://kontur.ru/extern/api>`__, ``scope``,"
+        " ``Bearer <токен>``, extern-api.help@skbkontur.ru.",
+        msgstr="The live site's key: `site <https://kontur.ru/extern/api/v2>`__, scope,"
+        " ``Bearer <token>``, extern-api.help@skbkontur.ru.",
+    )
+    assert {term.ru for term in missing_terms(entry, glossary())} == {
+        "площадка; тестовая / боевая (рабочая) площадка",
+        "боевая площадка, боевой ключ",
+    }
+    assert missing_values(entry) == ["https://kontur.ru/extern/api", "``scope``"]
