@@ -36,7 +36,7 @@ from sphinx.util.typing import ExtensionMetadata
 #: The label of each kind of mark, per language: the badge and the admonition's title.
 LABELS: dict[str, dict[str, str]] = {
     "inferred": {"ru": "Не описано Контуром", "en": "Not documented by Kontur"},  # noqa: RUF001
-    "sandbox": {"ru": "Поведение песочницы", "en": "Sandbox behaviour"},
+    "sandbox": {"ru": "Поведение песочницы", "en": "Sandbox behavior"},
 }
 KINDS = tuple(LABELS)
 
