@@ -14,13 +14,8 @@ from extern_stub import openapi as openapi_spec
 from extern_stub.errors import ExternError, json_response
 from extern_stub.headers import MalformedAuthorization
 from extern_stub.headers import authorization as read_authorization
-from extern_stub.sites import EXTERN_SCOPE, AccessToken, Site
+from extern_stub.sites import DEFAULT_TAKE, EXTERN_SCOPE, MAX_SKIP, MAX_TAKE, AccessToken, Site
 
-#: The most accounts one page may hold (inferred: the docs name no limit).
-MAX_TAKE = 1000
-#: The page size when ``take`` is not given (inferred).
-DEFAULT_TAKE = 100
-MAX_SKIP = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 

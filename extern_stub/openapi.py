@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from extern_stub.errors import OAUTH_ERROR_CODES
+from extern_stub.sites import DEFAULT_TAKE, MAX_SKIP, MAX_TAKE
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -297,7 +298,8 @@ def build(base_url: str) -> dict[str, Any]:
                         "name": name,
                         "in": "query",
                         "required": required,
-                        "schema": {"type": "string"},
+                        # An empty value counts as missing (RFC 6749 section 3.1).
+                        "schema": {"type": "string", "minLength": 1},
                     }
                     for name, required in (
                         ("client_id", True),
@@ -445,7 +447,12 @@ def build(base_url: str) -> dict[str, Any]:
                     {
                         "name": "skip",
                         "in": "query",
-                        "schema": {"type": "integer", "minimum": 0, "default": 0},
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": MAX_SKIP,
+                            "default": 0,
+                        },
                     },
                     {
                         "name": "take",
@@ -453,8 +460,8 @@ def build(base_url: str) -> dict[str, Any]:
                         "schema": {
                             "type": "integer",
                             "minimum": 0,
-                            "maximum": 1000,
-                            "default": 100,
+                            "maximum": MAX_TAKE,
+                            "default": DEFAULT_TAKE,
                         },
                     },
                 ],

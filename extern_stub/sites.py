@@ -35,6 +35,12 @@ from extern_stub.oidc import ID_TOKEN_LIFETIME, Signer
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 #: Scope of the Extern API.
 EXTERN_SCOPE = "extern.api"
+#: The most accounts one page may hold (inferred: the docs name no limit).
+MAX_TAKE = 1000
+#: The page size when ``take`` is not given (inferred).
+DEFAULT_TAKE = 100
+#: The largest ``skip`` (a 32-bit signed integer).
+MAX_SKIP = 2**31 - 1
 #: Scopes about a user, which a client without a user must not ask for.
 USER_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
 #: Site names, in the order they are printed.
