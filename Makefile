@@ -81,13 +81,13 @@ browser:  ## install Debian's chromium for the browser tests if it is missing (a
 		echo "the browser tests will be skipped, or fail when CI is set."; \
 	fi
 
-# The examples' toolchains: Node.js 20+ and Java 17+ come with the machine; PHP with its
-# curl extension and mono's C# compiler (with the assemblies the examples use) come from
-# Debian, installed here when missing.
-TOOLCHAIN_PACKAGES := php-cli php-curl mono-mcs libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil
+# The examples' toolchains: Node.js 20+ and Java 17+ come with the machine; shellcheck (the
+# curl examples' linter), PHP with its curl extension and mono's C# compiler (with the
+# assemblies the examples use) come from Debian, installed here when missing.
+TOOLCHAIN_PACKAGES := shellcheck php-cli php-curl mono-mcs libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil
 
 .PHONY: toolchains
-toolchains:  ## install PHP (with curl) and mono's C# compiler for the examples if missing (as root)
+toolchains:  ## install shellcheck, PHP (with curl) and mono's C# compiler for the examples if missing (as root)
 	@missing=; \
 	for package in $(TOOLCHAIN_PACKAGES); do \
 		dpkg-query -W -f '$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; \

@@ -78,13 +78,16 @@ class Language:
     naming: str
     #: The command that runs the file, given the folder it was compiled into (or None).
     run: Callable[[Path, Path | None], list[str]]
-    #: What a reader types, in the file's folder: `python3 client_credentials.py`, ...
+    #: What a reader types, in the file's folder: `python3 client_credentials.py`, ... (the
+    #: tests run `python3` as the project's interpreter, which has `requests` installed).
     reader: Callable[[Path], list[list[str]]]
     #: Programs it needs on PATH, and whether their version is recent enough.
     needs: tuple[str, ...] = ()
     check: Callable[[], str | None] = lambda: None
     compile: Callable[[Path, Path], list[str]] | None = None
     lint: Callable[[Path], list[str]] | None = None
+    #: Programs the linter needs beyond `needs`.
+    lint_needs: tuple[str, ...] = ()
 
 
 def _version(command: list[str], pattern: str) -> tuple[int, ...] | None:
@@ -162,8 +165,7 @@ _RUNNERS = {
     ".py": dict(
         naming="snake",
         run=lambda path, _built: [sys.executable, str(path)],
-        # A reader's python3 has `requests` installed; here, the project's interpreter has.
-        reader=lambda path: [[sys.executable, path.name]],
+        reader=lambda path: [["python3", path.name]],
         lint=lambda path: [sys.executable, "-m", "ruff", "check", "--quiet", str(path)],
     ),
     ".sh": dict(
@@ -172,7 +174,9 @@ _RUNNERS = {
         reader=lambda path: [["sh", path.name]],
         needs=("sh", "curl"),
         check=lambda: _at_least(["curl", "--version"], r"curl (\d+)\.(\d+)", (7, 84), "curl"),
-        lint=lambda path: ["sh", "-n", str(path)],
+        # POSIX sh only: no bash-isms a reader's dash or busybox would refuse.
+        lint=lambda path: ["shellcheck", "--shell=sh", str(path)],
+        lint_needs=("shellcheck",),
     ),
     ".mjs": dict(
         naming="snake",
@@ -232,9 +236,10 @@ BY_SUFFIX = {language.suffix: language for language in LANGUAGES}
 
 
 @functools.cache
-def missing_toolchain(language: Language) -> str | None:
-    """Why `language`'s examples cannot run on this machine, or None when they can."""
-    absent = [program for program in language.needs if shutil.which(program) is None]
+def missing_toolchain(language: Language, linting: bool = False) -> str | None:
+    """Why `language`'s examples cannot run (or be linted) here, or None when they can."""
+    needs = language.needs + (language.lint_needs if linting else ())
+    absent = [program for program in needs if shutil.which(program) is None]
     if absent:
         packages = sorted({APT_PACKAGES.get(program, program) for program in absent})
         return (

@@ -12,12 +12,13 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from site_build import SiteBuild, soup
+from site_build import SiteBuild, html_pages, soup
 from snippets_runner import (
     BY_SUFFIX,
     EXPECT,
@@ -74,9 +75,9 @@ def ids(example: Example) -> str:
     return example.id
 
 
-def require(language: Language) -> None:
-    """Skip (fail under CI) when this machine cannot run `language`'s examples."""
-    if problem := missing_toolchain(language):
+def require(language: Language, linting: bool = False) -> None:
+    """Skip (fail under CI) when this machine cannot run (or lint) `language`'s examples."""
+    if problem := missing_toolchain(language, linting):
         if os.environ.get("CI"):
             pytest.fail(problem)
         pytest.skip(problem)
@@ -150,6 +151,7 @@ def test_tab_order_matches_the_runner() -> None:
 
 @pytest.mark.parametrize("example", ALL, ids=ids)
 def test_example_is_lint_clean(example: Example) -> None:
+    require(example.language, linting=True)
     assert lint(example) == ""
 
 
@@ -411,6 +413,25 @@ def copied_code(built_site: SiteBuild, lang: str) -> dict[tuple[str, str], str]:
     return copied
 
 
+def reader_commands(path: Path) -> list[list[str]]:
+    """What a reader runs for the example `path`; `python3` is the project's interpreter."""
+    commands = BY_SUFFIX[path.suffix].reader(path)
+    return [[sys.executable if word == "python3" else word for word in c] for c in commands]
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_the_pages_say_how_the_tests_run_each_language(built_site: SiteBuild, lang: str) -> None:
+    """Every command a reader types, as the copied-code test runs it, is on a page."""
+    text = " ".join(
+        " ".join(soup(built_site.html / lang / page).get_text().split())
+        for page in html_pages(built_site.html / lang)
+    )
+    for language in LANGUAGES:
+        example = SNIPPETS / "client-credentials" / file_name("client-credentials", language.suffix)
+        for command in language.reader(example):
+            assert " ".join(command) in text, f"{language.name}: no page says {' '.join(command)}"
+
+
 @pytest.fixture(scope="session")
 def copied(built_site: SiteBuild) -> dict[str, dict[tuple[str, str], str]]:
     """The code of every tab of every page, per language, read once for the session."""
@@ -431,7 +452,7 @@ def test_copied_code_runs_unchanged(
     assert en[key] == ru[key]
     pasted = tmp_path / example.path.name
     pasted.write_text(ru[key], encoding="utf-8")
-    *prepare, command = example.language.reader(pasted)
+    *prepare, command = reader_commands(pasted)
     for step in prepare:  # compiling, for C#
         done = subprocess.run(step, cwd=tmp_path, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
