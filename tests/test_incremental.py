@@ -16,7 +16,7 @@ import pytest
 from site_build import REPO, html_pages, make_html
 
 OLD = 1_000_000_000  # a file restored from git or a backup keeps an old date
-NEW_PAGE = "Новая страница\n==============\n\nТекст новой страницы.\n"  # noqa: RUF001
+NEW_PAGE = "Новая страница\n==============\n\nТекст новой страницы.\n"
 NEW_PO = """\
 msgid ""
 msgstr ""

@@ -31,6 +31,11 @@ msgstr ""
 """
 
 
+#: Longer than a line, as most messages are: nothing may wrap them.
+LONG_OLD = "Ключ нельзя восстановить: " + "его знает только владелец, " * 4 + "и больше никто."
+LONG_NEW = LONG_OLD.replace("нельзя", "никак нельзя")
+
+
 class Project:
     """A gettext output folder and a locale folder, as `make po` sees them."""
 
@@ -91,23 +96,23 @@ def test_a_new_file_gets_a_real_header(project: Project) -> None:
 
 
 def test_a_changed_message_keeps_what_it_was_translated_from(project: Project) -> None:
-    project.page("page", "Ключ нельзя восстановить.", "Другое.")
+    project.page("page", LONG_OLD, "Другое.")
     project.update()
-    project.translate("page", {"Ключ нельзя восстановить.": "The key cannot be recovered."})
+    project.translate("page", {LONG_OLD: "The key cannot be recovered."})
 
-    project.page("page", "Ключ никак нельзя восстановить.", "Другое.")
+    project.page("page", LONG_NEW, "Другое.")
     project.update()
     (entry,) = project.catalog("page").fuzzy_entries()
-    assert entry.msgid == "Ключ никак нельзя восстановить."
-    assert entry.previous_msgid == "Ключ нельзя восстановить."
+    assert entry.msgid == LONG_NEW
+    assert entry.previous_msgid == LONG_OLD
     assert entry.msgstr == "The key cannot be recovered."
 
     # Another `make po`, and another change, keep the text it was translated from.
     project.update()
-    project.page("page", "Ключ никак нельзя восстановить, увы.", "Другое.")
+    project.page("page", LONG_NEW + " Увы.", "Другое.")
     project.update()
     (entry,) = project.catalog("page").fuzzy_entries()
-    assert entry.previous_msgid == "Ключ нельзя восстановить."
+    assert entry.previous_msgid == LONG_OLD
     assert "| msgid" not in project.po_path("page").read_text(encoding="utf-8").replace("#|", "")
 
     # Reviewed in a text editor: the translator deletes the flag; the old text goes with it.
@@ -141,10 +146,10 @@ def test_messages_translated_on_other_pages_are_filled_in(project: Project) -> N
 def test_todo_lists_each_message_with_line_and_word_diff(
     project: Project, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    project.page("page", "Ключ нельзя восстановить.", "Новое.")
+    project.page("page", LONG_OLD, "Новое.")
     project.update()
-    project.translate("page", {"Ключ нельзя восстановить.": "The key cannot be recovered."})
-    project.page("page", "Ключ никак нельзя восстановить.", "Новое.")
+    project.translate("page", {LONG_OLD: "The key cannot be recovered."})
+    project.page("page", LONG_NEW, "Новое.")
     project.update()
     capsys.readouterr()
 
@@ -152,14 +157,12 @@ def test_todo_lists_each_message_with_line_and_word_diff(
     out = capsys.readouterr().out.splitlines()
     path = project.po_path("page")
     text = path.read_text(encoding="utf-8").splitlines()
-    lines = {
-        msgid: text.index(f'msgid "{msgid}"') + 1
-        for msgid in ("Новое.", "Ключ никак нельзя восстановить.")
-    }
+    lines = {msgid: text.index(f'msgid "{msgid}"') + 1 for msgid in ("Новое.", LONG_NEW)}
     assert f"  {path}:{lines['Новое.']}: untranslated: Новое." in out
     assert (
-        f"  {path}:{lines['Ключ никак нельзя восстановить.']}: fuzzy, the Russian changed: "
-        "Ключ {+никак+} нельзя восстановить." in out
+        f"  {path}:{lines[LONG_NEW]}: fuzzy, the Russian changed: "
+        + LONG_OLD.replace("нельзя", "{+никак+} нельзя")
+        in out
     )
     assert out[-1] == "To translate: 1 untranslated and 1 fuzzy message(s) in 1 file(s)."
 

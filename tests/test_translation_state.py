@@ -12,7 +12,7 @@ from pathlib import Path
 import polib
 from site_build import REPO, soup
 
-NEW_PAGE = "Новая страница\n==============\n\nПервый абзац новой страницы.\n"  # noqa: RUF001
+NEW_PAGE = "Новая страница\n==============\n\nПервый абзац новой страницы.\n"
 
 
 def make(target: str, docs: Path, builddir: Path, **env: str) -> subprocess.CompletedProcess[str]:

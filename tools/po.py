@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import denormalize, read_po, write_po
+from babel.messages.pofile import denormalize, normalize, read_po, write_po
 
 LANGUAGE = "en"
 LANGUAGE_TEAM = "English"
@@ -57,9 +57,24 @@ def read(path: Path) -> Catalog:
 
 
 def render(catalog: Catalog) -> bytes:
+    """The .po file; a fuzzy entry's previous msgid as ``#| msgid "..."``, never wrapped.
+
+    Babel's own ``include_previous`` wraps that comment at 76 characters, which no
+    gettext tool can read back; so the ``#|`` lines are written here.
+    """
     out = io.BytesIO()
-    write_po(out, catalog, width=WIDTH, include_previous=True)
-    return out.getvalue()
+    write_po(out, catalog, width=WIDTH)
+    entries = iter(catalog)  # the header first, then every message, in the file's order
+    lines = []
+    for line in out.getvalue().decode("utf-8").splitlines(keepends=True):
+        if line.startswith('msgid "'):
+            message = next(entries)
+            if message.fuzzy and message.previous_id:
+                previous = normalize(message.previous_id[0], width=WIDTH).splitlines()
+                lines.append(f"#| msgid {previous[0]}\n")
+                lines += [f"#| {more}\n" for more in previous[1:]]
+        lines.append(line)
+    return "".join(lines).encode("utf-8")
 
 
 def catalogs(locale_dir: Path) -> list[Path]:

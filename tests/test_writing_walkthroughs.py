@@ -1,0 +1,167 @@
+"""The writers' walkthroughs in docs/writing.md, performed exactly as written.
+
+Every section labelled ``(writing-job-...)=`` is a walkthrough. Its code blocks are
+its steps, in order, in a scratch copy of the repository:
+
+- a ``console`` block: each ``$ command`` runs in the copy's root; the lines under it
+  must appear in what it prints (``...`` stands for anything), and it must fail exactly
+  when they show make failing (``make: *** ...``);
+- a ``code-block`` with a ``:caption:`` naming a file: a ``diff`` block is an edit of
+  that file (lines with ``-`` go, lines with ``+`` come, the others are context), any
+  other block is the whole new file.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from site_build import REPO
+
+WRITING = REPO / "docs" / "writing.md"
+LABEL = re.compile(r"^\((?P<label>[\w-]+)\)=$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One code block of a walkthrough."""
+
+    kind: str  # "console", "diff" or "file"
+    text: str
+    path: str = ""
+    line: int = 0  # where it is in docs/writing.md
+
+
+def walkthroughs() -> dict[str, list[Step]]:
+    """Each walkthrough of docs/writing.md: its label and its steps."""
+    text = WRITING.read_text(encoding="utf-8")
+    labels = list(LABEL.finditer(text))
+    found = {}
+    for label, following in zip(labels, [*labels[1:], None], strict=True):
+        if not label.group("label").startswith("writing-job-"):
+            continue
+        start = label.start()
+        chunk = text[start : following.start() if following else len(text)]
+        offset = text[:start].count("\n")
+        found[label.group("label")] = [
+            step for token in MarkdownIt().parse(chunk) if (step := _step(token, offset))
+        ]
+    return found
+
+
+def _step(token: object, offset: int) -> Step | None:
+    if getattr(token, "type", "") != "fence":
+        return None
+    info, content = token.info.strip(), token.content  # type: ignore[attr-defined]
+    line = offset + token.map[0] + 1  # type: ignore[attr-defined]
+    if info == "console":
+        return Step("console", content, line=line)
+    if not info.startswith("{code-block}"):
+        return None
+    options, _, body = content.partition("\n\n")
+    caption = re.search(r"^:caption: (.+)$", options, re.MULTILINE)
+    assert caption, f"docs/writing.md:{line}: a step's code-block names its file in :caption:"
+    kind = "diff" if info.split()[-1] == "diff" else "file"
+    return Step(kind, body, caption.group(1).strip(), line)
+
+
+def scratch_copy(root: Path) -> Path:
+    """The repository's files (tracked and new, not ignored), with the same .venv."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    copy = root / "repo"
+    for name in filter(None, listed.split("\0")):
+        source = REPO / name
+        if source.is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, copy / name)
+    (copy / ".venv").symlink_to(REPO / ".venv")
+    return copy
+
+
+def apply_diff(path: Path, diff: str, where: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    old = [line[1:] for line in diff.splitlines() if line[:1] in (" ", "-")]
+    new = [line[1:] for line in diff.splitlines() if line[:1] in (" ", "+")]
+    starts = [i for i in range(len(lines)) if lines[i : i + len(old)] == old]
+    assert len(starts) == 1, f"{where}: the lines to change occur {len(starts)} times in {path}"
+    lines[starts[0] : starts[0] + len(old)] = new
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def transcript(text: str) -> list[tuple[str, list[str]]]:
+    """(command, the lines it must print) for each ``$ command`` of a console block."""
+    commands: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("$ "):
+            commands.append((line[2:], []))
+        elif commands and line.strip() != "...":
+            commands[-1][1].append(line)
+    return commands
+
+
+def pattern(expected: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in expected.split("...")))
+
+
+def run(copy: Path, command: str, expected: list[str], where: str) -> None:
+    environ = {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
+    result = subprocess.run(  # noqa: S602
+        command,
+        shell=True,  # the commands of our own page, as a writer types them
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**environ, "NO_COLOR": "1"},
+    )
+    output = (result.stdout + result.stderr).splitlines()
+    missing = [line for line in expected if not any(pattern(line).fullmatch(o) for o in output)]
+    assert not missing, f"{where}: `{command}` did not print:\n" + "\n".join(
+        [*missing, "-- it printed:", *output]
+    )
+    fails = any(line.startswith("make: ***") for line in expected)
+    assert (result.returncode != 0) == fails, f"{where}: `{command}` exit {result.returncode}"
+
+
+def test_the_page_has_walkthroughs() -> None:
+    found = walkthroughs()
+    assert {"writing-job-new-page", "writing-job-changed-page"} <= set(found)
+    for label, steps in found.items():
+        assert any(step.kind == "console" for step in steps), label
+
+
+def test_walkthroughs_work_as_written(tmp_path: Path) -> None:
+    """Every walkthrough, in the page's order, in one copy: each goes on from the last."""
+    copy = scratch_copy(tmp_path)
+    for label, steps in walkthroughs().items():
+        for step in steps:
+            where = f"docs/writing.md:{step.line} ({label})"
+            if step.kind == "console":
+                for command, expected in transcript(step.text):
+                    run(copy, command, expected, where)
+            elif step.kind == "diff":
+                apply_diff(copy / step.path, step.text, where)
+            else:
+                (copy / step.path).parent.mkdir(parents=True, exist_ok=True)
+                (copy / step.path).write_text(step.text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("expected", "line", "matches"),
+    [
+        ("make: *** [Makefile:...: html] Error 2", "make: *** [Makefile:49: html] Error 2", True),
+        ("Built. Open ...", "Built. Open _build/html/index.html", True),
+        ("Built. Open ...", "Not built", False),
+    ],
+)
+def test_pattern(expected: str, line: str, matches: bool) -> None:
+    assert bool(pattern(expected).fullmatch(line)) == matches
