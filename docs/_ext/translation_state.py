@@ -40,7 +40,7 @@ from sphinx.util.typing import ExtensionMetadata
 logger = logging.getLogger(__name__)
 
 #: Longest excerpt of a message quoted in a warning.
-EXCERPT = 70
+EXCERPT = 160
 
 
 @dataclass(frozen=True)
