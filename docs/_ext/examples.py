@@ -20,6 +20,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from page_cache import parse_once
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
@@ -94,6 +95,10 @@ class _ExampleBase(SphinxDirective):
         return lines
 
     def render(self, lines: list[str], classes: str) -> list[nodes.Node]:
+        # Parsed once per build; every other page showing it gets a copy (page_cache).
+        return parse_once(self, (classes, *lines), lambda: self.parse(lines, classes))
+
+    def parse(self, lines: list[str], classes: str) -> list[nodes.Node]:
         source, line = self.get_source_info()
         container = nodes.container(classes=classes.split())
         self.set_source_info(container)
@@ -204,6 +209,7 @@ def _merge_pages(
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the directives and where the examples live."""
     app.setup_extension("sphinx_tabs.tabs")
+    app.setup_extension("page_cache")
     # Relative to the source directory (docs/): the examples live next to it.
     app.add_config_value("examples_dir", "../snippets", "env", str)
     app.add_directive("example", ExampleDirective)

@@ -1,0 +1,102 @@
+"""Examples parsed once per build and copied into every page: the same site as parsing each."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from site_build import REPO, html_pages, make_html
+
+SPHINX_BUILD = Path(sys.executable).parent / "sphinx-build"
+
+CONF = f"""
+import sys
+sys.path.insert(0, {str(REPO / "docs" / "_ext")!r})
+extensions = ["sphinx_tabs.tabs", "examples"]
+examples_dir = "../snippets"
+language = "ru"
+"""
+
+#: Pages that show one example in different places: at different lines, after other tabs
+#: (so sphinx-tabs numbers them differently), twice on a page, under the root and deeper.
+PAGES = {
+    "index.rst": "Examples\n========\n\n.. toctree::\n   :glob:\n\n   sandbox\n   *\n   deep/*\n",
+    "sandbox.rst": "Sandbox\n=======\n\nText.\n",
+    "first.rst": "First\n=====\n\n.. example:: hello\n",
+    "second.rst": "Second\n======\n\nText.\n\nMore text,\non two lines.\n\n.. example:: hello\n",
+    "third.rst": "Third\n=====\n\n.. example-env::\n\n.. example:: hello\n",
+    "twice.rst": "Twice\n=====\n\n.. example:: hello\n\nBetween.\n\n.. example:: hello\n",
+    "deep/page.rst": "Deeper\n======\n\nSee :doc:`/first`.\n\n.. example:: hello\n",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """docs/ with the pages above, snippets/hello/ with both languages and both outputs."""
+    for name, text in {"conf.py": CONF, **PAGES}.items():
+        (tmp_path / "docs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
+    hello = tmp_path / "snippets" / "hello"
+    hello.mkdir(parents=True)
+    (hello / "hello.py").write_text('import os\n\nprint("hello", os.sep)\n')
+    (hello / "hello.sh").write_text('echo "hello"\n')
+    (hello / "output.test.txt").write_text("hello test\n")
+    (hello / "output.production.txt").write_text("hello production\n")
+    return tmp_path
+
+
+def build(project: Path, out: str, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SPHINX_BUILD, "-b", "html", "-v", "--fail-on-warning", "-n", *options, "docs", out],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def counts(output: str, verb: str) -> tuple[int, int]:
+    found = re.search(rf"page_cache: (\d+) example\(s\) parsed, (\d+) {verb}", output)
+    assert found, output
+    return int(found[1]), int(found[2])
+
+
+def test_copies_are_what_parsing_every_page_gives(project: Path) -> None:
+    # Verifying parses every example as well, and warns (fails) on any difference.
+    slow = build(project, "slow", "-D", "page_cache_verify=1")
+    assert slow.returncode == 0, slow.stderr
+    fast = build(project, "fast")
+    assert fast.returncode == 0, fast.stderr
+    # Seven directives: each example is parsed a second time on another line (to learn
+    # which lines follow the directive's), and after that copied.
+    assert counts(fast.stdout, "copied") == (5, 2)
+    assert counts(slow.stdout, "checked") == (7, 2)
+    pages = html_pages(project / "slow")
+    assert len(pages) == len(PAGES) + 2  # and genindex, search
+    for page in [*pages, "searchindex.js"]:
+        assert (project / "fast" / page).read_bytes() == (project / "slow" / page).read_bytes(), (
+            page
+        )
+
+
+def test_editing_a_snippet_rebuilds_every_page_that_shows_it(project: Path) -> None:
+    assert build(project, "out").returncode == 0
+    (project / "snippets" / "hello" / "hello.sh").write_text('echo "hello again"\n')
+    again = build(project, "out")
+    assert again.returncode == 0, again.stderr
+    assert "0 added, 5 changed, 0 removed" in again.stdout
+    for page in ("first", "second", "third", "twice", "deep/page"):
+        html = (project / "out" / f"{page}.html").read_text(encoding="utf-8")
+        assert html.count("again") == (2 if page == "twice" else 1), page
+
+
+def test_the_site_copies_what_it_would_parse(docs_copy: Path, tmp_path: Path) -> None:
+    build = make_html(tmp_path / "_build", docs_copy, options="-v -D page_cache_verify=1")
+    assert build.returncode == 0, build.output
+    assert "page_cache: the copied example differs" not in build.output
+    checked = [
+        int(n)
+        for n in re.findall(r"page_cache: \d+ example\(s\) parsed, (\d+) checked", build.output)
+    ]
+    assert len(checked) == 2 and min(checked) > 0, build.output  # both languages copied some
