@@ -50,8 +50,9 @@ def command(bench: Bench, tree: Path, out: Path, conf: Path) -> list[str]:
     ]
 
 
-def write_conf(bench: Bench, tree: Path, folder: Path) -> Path:
-    """bench/baseline_conf.py as ``folder/conf.py``, with the names ``tree``'s pages use."""
+def write_conf(bench: Bench, tree: Path, folder: Path, theme: str | None = None) -> Path:
+    """bench/baseline_conf.py as ``folder/conf.py``, with the names ``tree``'s pages use;
+    Sphinx's default theme unless ``theme`` names another."""
     folder.mkdir(parents=True, exist_ok=True)
     texts = (p.read_text(encoding="utf-8") for p in (tree / "docs").rglob("*.rst"))
     used_directives, used_roles = names_used(texts)
@@ -61,6 +62,7 @@ def write_conf(bench: Bench, tree: Path, folder: Path) -> Path:
         "exclude_patterns": list(bench.conf.get("exclude_patterns", [])),  # type: ignore[call-overload]
         "directives": used_directives,
         "roles": used_roles,
+        **({"html_theme": theme} if theme else {}),
     }
     (folder / "baseline.json").write_text(json.dumps(settings), encoding="utf-8")
     shutil.copyfile(BASELINE_CONF, folder / "conf.py")

@@ -2,7 +2,8 @@
 
 ``bench/baseline.py`` copies this file as ``conf.py`` into a scratch folder, next to a
 ``baseline.json`` with the project's name, exclude patterns and the directive and role
-names its reStructuredText uses. It is never a configuration of the site itself.
+names its reStructuredText uses (and, for the scale rows, the site's theme). It is
+never a configuration of the site itself.
 
 To read the very same pages, two things that plain Sphinx cannot do get a stand-in:
 
@@ -36,6 +37,8 @@ language = "ru"
 root_doc = _SETTINGS["root_doc"]
 exclude_patterns = _SETTINGS["exclude_patterns"]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+if "html_theme" in _SETTINGS:  # the scale rows compare with the site's own theme
+    html_theme = _SETTINGS["html_theme"]
 
 
 class _AnyOption(dict[str, Any]):

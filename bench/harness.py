@@ -31,6 +31,7 @@ class Settings:
     stub_seconds: float
     stub_requests: int
     scale_runs: int = 1
+    plain_max: int = 200
     test_runs: int = 1
     pytest_args: str = ""
     make_args: list[str] = field(default_factory=list)
@@ -38,15 +39,17 @@ class Settings:
 
 # -- measuring one command ----------------------------------------------------------------
 
-# Runs one command and reports its wall time and the peak RSS of its biggest process.
+# Runs one command and reports its wall time, the CPU time of all its processes (user and
+# system, children included once waited for) and the peak RSS of its biggest process.
 _WRAPPER = """
 import json, resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[2:]).returncode
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as out:
-    json.dump({"returncode": code, "seconds": seconds, "max_rss_kib": peak}, out)
+    json.dump({"returncode": code, "seconds": seconds, "max_rss_kib": usage.ru_maxrss,
+               "cpu_seconds": usage.ru_utime + usage.ru_stime}, out)
 """
 
 
@@ -56,6 +59,7 @@ class Measurement:
     max_rss_kib: int
     returncode: int
     output: str
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -85,7 +89,13 @@ def measure(command: Sequence[str], cwd: Path = REPO, timeout: float = 900) -> M
         if not report.exists():
             return Measurement(0.0, 0, completed.returncode or 1, completed.stdout)
         data = json.loads(report.read_text(encoding="utf-8"))
-    return Measurement(data["seconds"], data["max_rss_kib"], data["returncode"], completed.stdout)
+    return Measurement(
+        data["seconds"],
+        data["max_rss_kib"],
+        data["returncode"],
+        completed.stdout,
+        data["cpu_seconds"],
+    )
 
 
 # -- one run of the benchmark ---------------------------------------------------------------

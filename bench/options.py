@@ -6,14 +6,17 @@ options of ``python -m bench --help``:
 ``BENCH_QUICK`` (unset)
     ``1``: one run, small scale sizes, short stub windows -- for trying the harness out;
 ``BENCH_SCALE`` (``50,200,800``)
-    extra generated pages for the scale rows;
+    extra generated pages for the scale rows, built by the site and plain Sphinx + furo;
+``BENCH_PLAIN_MAX`` (200)
+    the largest of those sizes that plain Sphinx + furo builds too: its cost per page
+    grows with the number of pages (at 1611 pages it takes about 20 minutes here);
 ``BENCH_TEST_RUNS`` (1)
     runs of ``make test``: one takes one to two minutes;
 ``BENCH_PYTEST_ARGS`` (none)
     extra pytest arguments for ``make test``, to try a setting: ``-n 0`` runs serially;
 ``BENCH_SCALE_RUNS`` (1)
-    runs per scale size: the 800-page build alone takes minutes, and at that length
-    one run is steadier than a median of short ones;
+    runs per scale size: the largest builds take minutes, and at that length one run
+    is steadier than a median of short ones;
 ``BENCH_ONLY`` (all)
     comma-separated parts: ``builds``, ``test``, ``stub``, ``scale``;
 ``BENCH_STRICT`` (unset)
@@ -57,6 +60,9 @@ def settings_from(argv: Sequence[str] | None, env: dict[str, str], about: str = 
     parser.add_argument(
         "--strict", action="store_true", default=env.get("BENCH_STRICT", "") not in {"", "0"}
     )
+    parser.add_argument(
+        "--plain-max", type=int, default=int(env.get("BENCH_PLAIN_MAX", 40 if quick else 200))
+    )
     parser.add_argument("--scale-runs", type=int, default=int(env.get("BENCH_SCALE_RUNS", 1)))
     parser.add_argument("--test-runs", type=int, default=int(env.get("BENCH_TEST_RUNS", 1)))
     parser.add_argument("--pytest-args", default=env.get("BENCH_PYTEST_ARGS", ""))
@@ -70,12 +76,13 @@ def settings_from(argv: Sequence[str] | None, env: dict[str, str], about: str = 
     return Settings(
         runs=args.runs,
         quick=args.quick,
-        scale=sorted({int(n) for n in args.scale.split(",") if n.strip()}),
+        scale=sorted({int(n) for n in args.scale.split(",") if n.strip() and int(n) > 0}),
         only=only,
         strict=args.strict,
         stub_seconds=1.0 if args.quick else 3.0,
         stub_requests=50 if args.quick else 200,
         scale_runs=args.scale_runs,
+        plain_max=args.plain_max,
         test_runs=args.test_runs,
         pytest_args=args.pytest_args,
         make_args=shlex.split(args.make_args),

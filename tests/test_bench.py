@@ -1,10 +1,16 @@
-"""The benchmark's pure helpers; `make bench` itself takes minutes and is never run here."""
+"""The benchmark's helpers, and its scale part end to end on two generated pages.
 
+`make bench` itself takes minutes and is never run here; no figure is judged here either.
+"""
+
+import os
 from pathlib import Path
 
+import polib
 import pytest
 
 from bench import baseline, builds, report, sandbox, scale, suite
+from bench.harness import Bench
 from bench.options import settings_from
 
 NOOP_BUILD = """\
@@ -161,8 +167,49 @@ def test_settings_from_the_environment() -> None:
     assert (quick.runs, quick.quick, quick.scale, quick.scale_runs) == (1, True, [10, 40], 1)
     full = settings_from([], {"BENCH_RUNS": "5", "BENCH_ONLY": "stub,scale"})
     assert (full.runs, full.scale, full.only) == (5, [50, 200, 800], {"stub", "scale"})
-    assert (full.test_runs, full.scale_runs, full.make_args) == (1, 1, [])
+    assert (full.test_runs, full.scale_runs, full.make_args, full.plain_max) == (1, 1, [], 200)
+    sized = settings_from([], {"BENCH_SCALE": "0,1611,100", "BENCH_PLAIN_MAX": "1611"})
+    assert (sized.scale, sized.plain_max) == ([100, 1611], 1611)
     tried = settings_from(["--pytest-args=-n 2", "--make-args", "JOBS=2 -o lint"], {})
     assert (tried.pytest_args, tried.make_args) == ("-n 2", ["JOBS=2", "-o", "lint"])
     with pytest.raises(SystemExit):
         settings_from(["--only", "nonsense"], {})
+
+
+def test_a_generated_page_has_an_english_catalog(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "locale" / "en" / "LC_MESSAGES").mkdir(parents=True)
+    (docs / "index.rst").write_text("Home\n====\n", encoding="utf-8")
+    (docs / "shows.rst").write_text(".. example:: client-credentials\n", encoding="utf-8")
+    real = polib.POFile()
+    real.append(polib.POEntry(msgid="Тестовая площадка", msgstr="Test environment"))
+    real.append(polib.POEntry(msgid="Untranslated", msgstr=""))
+    real.save(str(docs / "locale" / "en" / "LC_MESSAGES" / "shows.po"))
+    scale.add_generated_pages(docs, 2, [".. example:: client-credentials", ""])
+    catalog = polib.pofile(str(docs / "locale/en/LC_MESSAGES/bench-generated/page-0002.po"))
+    translations = {entry.msgid: entry.msgstr for entry in catalog}
+    assert translations["Тестовая площадка"] == "Test environment"
+    assert translations["Сгенерированная страница 2"] == "Generated page 2"
+    assert "Untranslated" not in translations
+    page = (docs / "bench-generated" / "page-0002.rst").read_text(encoding="utf-8")
+    assert scale.PROSE[0] in page.splitlines()
+    assert "bench-generated/*" in (docs / "index.rst").read_text(encoding="utf-8")
+
+
+def test_the_scale_part_builds_with_the_site_and_plain_furo(tmp_path: Path) -> None:
+    os.environ.pop("MAKEFLAGS", None)
+    settings = settings_from([], {"BENCH_SCALE": "2", "BENCH_PLAIN_MAX": "2"})
+    bench = Bench(settings, tmp_path)
+    scale.run(bench)
+    assert bench.problems == []
+    rows = {row.what: row for row in bench.rows}
+    assert set(rows) == {
+        "scale +0: site, RU + EN",
+        "scale +2: site, RU + EN",
+        "scale +0: plain Sphinx + furo, RU",
+        "scale +2: plain Sphinx + furo, RU",
+    }
+    assert "ms/page/lang" in rows["scale +2: site, RU + EN"].value
+    assert rows["scale +2: site, RU + EN"].result in {"pass", "FAIL"}  # judged, not asserted
+    assert "x the site's" in rows["scale +2: plain Sphinx + furo, RU"].value
+    assert all(row.memory.endswith("MiB") for row in rows.values())
