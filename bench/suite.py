@@ -7,6 +7,7 @@ import importlib.util
 import re
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
@@ -36,10 +37,15 @@ def example_suffix(name: str) -> str | None:
 
 def language_names() -> dict[str, str]:
     """Suffix -> tab label of each example language, in tab order (docs/_ext/examples.py)."""
-    spec = importlib.util.spec_from_file_location("examples", REPO / "docs/_ext/examples.py")
+    extensions = REPO / "docs" / "_ext"
+    spec = importlib.util.spec_from_file_location("examples", extensions / "examples.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(extensions))  # as conf.py does: it imports its neighbours
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(extensions))
     return {suffix: label for label, suffix, _highlight in module.LANGUAGES}
 
 
