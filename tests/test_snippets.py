@@ -9,6 +9,7 @@ and fails when CI is set. Running and recording share tests/snippets_runner.py.
 
 import os
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from site_build import SiteBuild, html_pages, soup
+from site_build import REPO, SiteBuild, html_pages, soup
 from snippets_runner import (
     BY_SUFFIX,
     EXPECT,
@@ -398,8 +399,30 @@ def test_pages_show_every_example_and_its_outputs(built_site: SiteBuild, lang: s
     assert sorted(shown) == sorted(files)
 
 
+def as_copied(text: str, conf: dict[str, object]) -> str:
+    """What sphinx-copybutton puts on the clipboard for a block's `text` (copybutton_funcs.js).
+
+    When some lines start with a prompt, only those are copied, prompts removed (and empty
+    lines); the last newline goes, so that pasting into a terminal runs nothing.
+    """
+    prompt = str(conf["copybutton_prompt_text"])
+    if not conf.get("copybutton_prompt_is_regexp"):
+        prompt = re.escape(prompt)
+    line_prompt = re.compile(f"^({prompt})(.*)")
+    lines = text.split("\n")
+    if any(line_prompt.match(line) for line in lines):
+        matches = [(line, line_prompt.match(line)) for line in lines]
+        text = "\n".join(
+            match.group(2) if match else line
+            for line, match in matches
+            if match or not line.strip()
+        )
+    return text.removesuffix("\n")
+
+
 def copied_code(built_site: SiteBuild, lang: str) -> dict[tuple[str, str], str]:
     """(task, tab label) -> the code a reader copies from that tab, from every page."""
+    conf = runpy.run_path(str(REPO / "conf.py"))
     copied = {}
     for page in (built_site.html / lang).rglob("*.html"):
         for container in soup(page).select("div.example"):
@@ -409,7 +432,8 @@ def copied_code(built_site: SiteBuild, lang: str) -> dict[tuple[str, str], str]:
             panels = tabs.select(":scope > [role=tabpanel]")
             for label, panel in zip(labels, panels, strict=True):
                 # What sphinx-copybutton copies: the text of the block, prompts aside.
-                copied[task, label] = panel.select_one("div.highlight pre").get_text()
+                code = panel.select_one("div.highlight pre").get_text()
+                copied[task, label] = as_copied(code, conf)
     return copied
 
 
@@ -432,6 +456,13 @@ def test_the_pages_say_how_the_tests_run_each_language(built_site: SiteBuild, la
             assert " ".join(command) in text, f"{language.name}: no page says {' '.join(command)}"
 
 
+def test_copying_keeps_code_and_drops_prompts() -> None:
+    conf = runpy.run_path(str(REPO / "conf.py"))
+    code = "$site = 1;\nconst a = { ...b };\n"
+    assert as_copied(code, conf) == code.removesuffix("\n")
+    assert as_copied("$ export A=1\nout\n\n$ echo $A\n", conf) == "export A=1\n\necho $A"
+
+
 @pytest.fixture(scope="session")
 def copied(built_site: SiteBuild) -> dict[str, dict[tuple[str, str], str]]:
     """The code of every tab of every page, per language, read once for the session."""
@@ -451,7 +482,7 @@ def test_copied_code_runs_unchanged(
     assert key in ru, f"{example.id}: no {example.language.name} tab on any page"
     assert en[key] == ru[key]
     pasted = tmp_path / example.path.name
-    pasted.write_text(ru[key], encoding="utf-8")
+    pasted.write_text(ru[key], encoding="utf-8")  # exactly the clipboard, no last newline
     *prepare, command = reader_commands(pasted)
     for step in prepare:  # compiling, for C#
         done = subprocess.run(step, cwd=tmp_path, capture_output=True, text=True, check=False)
