@@ -11,6 +11,8 @@ DOCS_LANG  ?= ru
 PYTEST_ARGS ?=
 # Two pytest workers: much of the suite waits on the stub, the browser and the builds.
 TEST_WORKERS ?= 2
+# Processes mutmut runs at once (make mutate).
+MUTATE_JOBS ?= 2
 LIVE_PORT  ?= 8000
 # The sandbox's documented ports keep the exports `make stub` prints valid across restarts;
 # `make stub STUB_TEST_PORT=8411 STUB_PRODUCTION_PORT=8412` chooses others (0: any free).
@@ -116,6 +118,11 @@ doctest: $(READY)  ## run the pages' Python sessions against a seeded stub; fail
 .PHONY: bench
 bench: $(READY)  ## time builds, tests and the stub against plain Sphinx (BENCH_RUNS=3, BENCH_QUICK=1)
 	$(BIN)/python -m bench
+
+.PHONY: mutate
+mutate: $(READY)  ## mutation testing of the sandbox (mutmut, niced; long): prints the share of mutants killed
+	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATE_JOBS)
+	$(BIN)/python -m bench.mutation
 
 .PHONY: po
 po: $(READY)  ## extract messages and update the .po files (fuzzy entries keep the old Russian text)

@@ -18,7 +18,8 @@ options of ``python -m bench --help``:
     runs per scale size: the largest builds take minutes, and at that length one run
     is steadier than a median of short ones;
 ``BENCH_ONLY`` (all)
-    comma-separated parts: ``builds``, ``test``, ``stub``, ``scale``;
+    comma-separated parts: ``builds``, ``test``, ``stub``, ``scale``, ``mutation`` (the
+    kill ratio of the last ``make mutate``);
 ``BENCH_STRICT`` (unset)
     ``1``: exit with status 1 when a target is missed, not only when something fails;
 ``BENCH_MAKE_ARGS`` (none)
@@ -31,7 +32,7 @@ import argparse
 import shlex
 from collections.abc import Callable, Sequence
 
-from bench import builds, sandbox, scale, suite
+from bench import builds, mutation, sandbox, scale, suite
 from bench.harness import Bench, Settings
 
 #: The parts of the benchmark, in the order they run: each fills in rows of the table.
@@ -40,6 +41,7 @@ PARTS: dict[str, Callable[[Bench], None]] = {
     "test": suite.run,
     "stub": sandbox.run,
     "scale": scale.run,
+    "mutation": mutation.run,
 }
 
 
