@@ -11,8 +11,10 @@ DOCS_LANG  ?= ru
 PYTEST_ARGS ?=
 # Two pytest workers: much of the suite waits on the stub, the browser and the builds.
 TEST_WORKERS ?= 2
-# Processes mutmut runs at once (make mutate).
+# Processes mutmut runs at once (make mutate), and which mutants (names or globs; all when
+# empty): MUTANTS="$$(.venv/bin/python -m bench.mutation --sample 20)" checks every 20th.
 MUTATE_JOBS ?= 2
+MUTANTS    ?=
 LIVE_PORT  ?= 8000
 # The sandbox's documented ports keep the exports `make stub` prints valid across restarts;
 # `make stub STUB_TEST_PORT=8411 STUB_PRODUCTION_PORT=8412` chooses others (0: any free).
@@ -121,7 +123,7 @@ bench: $(READY)  ## time builds, tests and the stub against plain Sphinx (BENCH_
 
 .PHONY: mutate
 mutate: $(READY)  ## mutation testing of the sandbox (mutmut, niced; long): prints the share of mutants killed
-	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATE_JOBS)
+	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS)
 	$(BIN)/python -m bench.mutation
 
 .PHONY: po

@@ -8,59 +8,78 @@ prints the kill ratio from mutmut's results. ``make bench`` reports the ratio of
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.harness import REPO, Bench
 
-#: What mutmut's ``export-cicd-stats`` writes.
-STATS = REPO / "mutants" / "mutmut-cicd-stats.json"
+#: Where mutmut keeps its verdicts: one ``.meta`` file per mutated module.
+MUTANTS = REPO / "mutants"
 #: The share of mutants the tests must kill.
 TARGET = 0.90
+#: mutmut's exit codes (mutmut.stats.status_by_exit_code) as this report counts them.
+KILLED = {1, 3, 36, 24, -24, 152, 255}  # a failing test, pytest's own error, a timeout
+SURVIVED = {0}
+NO_TESTS = {5, 33}
 
 
 @dataclass(frozen=True)
 class Kills:
-    """Mutmut's verdicts, added up."""
+    """Mutmut's verdicts on the mutants it has checked, added up."""
 
     killed: int
     survived: int
-    total: int
     no_tests: int
-    timeout: int
-    suspicious: int
-    skipped: int
+    other: int
+    unchecked: int
+    survivors: tuple[str, ...]
+
+    @property
+    def checked(self) -> int:
+        return self.killed + self.survived + self.no_tests + self.other
 
     @property
     def ratio(self) -> float:
-        """Killed (a timeout counts: the mutant made the tests hang) over all checked."""
-        checked = self.total - self.skipped
-        return (self.killed + self.timeout) / checked if checked else 0.0
+        """Killed over checked: a mutant no test reaches counts as surviving."""
+        return self.killed / self.checked if self.checked else 0.0
 
     def summary(self) -> str:
         return (
-            f"{self.killed + self.timeout} of {self.total - self.skipped} mutants killed "
-            f"({self.ratio:.1%}): {self.survived} survived, {self.no_tests} reached by no test, "
-            f"{self.timeout} timed out, {self.suspicious} suspicious"
+            f"{self.killed} of {self.checked} mutants checked killed ({self.ratio:.1%}): "
+            f"{self.survived} survived, {self.no_tests} reached by no test, {self.other} other; "
+            f"{self.unchecked} not checked in this run"
         )
 
 
-def read(path: Path = STATS) -> Kills | None:
-    """The verdicts of the last run, or None when there was none."""
-    if not path.exists():
+def verdicts(folder: Path = MUTANTS) -> dict[str, int | None]:
+    """Every mutant's name and mutmut's exit code for it (None: not checked)."""
+    found: dict[str, int | None] = {}
+    for meta in sorted(folder.rglob("*.py.meta")):
+        found |= json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+    return found
+
+
+def read(folder: Path = MUTANTS) -> Kills | None:
+    """The verdicts of the runs so far, or None when nothing was checked."""
+    codes = verdicts(folder) if folder.exists() else {}
+    checked = {name: code for name, code in codes.items() if code is not None}
+    if not checked:
         return None
-    data = json.loads(path.read_text("utf-8"))
     return Kills(
-        killed=data["killed"],
-        survived=data["survived"],
-        total=data["total"],
-        no_tests=data["no_tests"],
-        timeout=data["timeout"],
-        suspicious=data["suspicious"],
-        skipped=data["skipped"],
+        killed=sum(code in KILLED for code in checked.values()),
+        survived=sum(code in SURVIVED for code in checked.values()),
+        no_tests=sum(code in NO_TESTS for code in checked.values()),
+        other=sum(code not in KILLED | SURVIVED | NO_TESTS for code in checked.values()),
+        unchecked=len(codes) - len(checked),
+        survivors=tuple(sorted(n for n, c in checked.items() if c in SURVIVED | NO_TESTS)),
     )
+
+
+def sample(every: int, folder: Path = MUTANTS) -> list[str]:
+    """Every ``every``-th mutant name, in a stable order: a smaller run that still spreads
+    over every module (``make mutate MUTANTS="$(python -m bench.mutation --sample 20)"``)."""
+    return sorted(verdicts(folder))[::every]
 
 
 def run(bench: Bench) -> None:
@@ -74,14 +93,20 @@ def run(bench: Bench) -> None:
     bench.notes.append(f"make mutate (last run): {kills.summary()}")
 
 
-def main() -> int:
-    """After ``mutmut run``: export its results, print the ratio; 1 below the target."""
-    subprocess.run([sys.executable, "-m", "mutmut", "export-cicd-stats"], cwd=REPO, check=True)
+def main(argv: list[str] | None = None) -> int:
+    """Print the kill ratio of the runs so far (1 below the target), or with ``--sample N``
+    the names of every N-th mutant; ``--survivors`` lists the mutants that survived."""
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--sample"]:
+        print(" ".join(sample(int(args[1]))))
+        return 0
     kills = read()
     if kills is None:
-        print("mutmut: no results", file=sys.stderr)
+        print("mutmut: no results; run make mutate", file=sys.stderr)
         return 1
     print(f"mutmut: {kills.summary()}")
+    if "--survivors" in args:
+        print("\n".join(kills.survivors))
     return 0 if kills.ratio >= TARGET else 1
 
 

@@ -6,29 +6,35 @@ from pathlib import Path
 from bench import mutation
 
 
-def stats(tmp_path: Path, **counts: int) -> Path:
-    data = {"killed": 0, "survived": 0, "total": 0, "no_tests": 0, "timeout": 0}
-    data |= {"suspicious": 0, "skipped": 0, "segfault": 0}
-    path = tmp_path / "mutmut-cicd-stats.json"
-    path.write_text(json.dumps(data | counts))
-    return path
+def metas(tmp_path: Path, *modules: dict[str, int | None]) -> Path:
+    folder = tmp_path / "mutants"
+    for number, codes in enumerate(modules):
+        meta = folder / "extern_stub" / f"m{number}.py.meta"
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"exit_code_by_key": codes}))
+    return folder
 
 
-def test_the_ratio_counts_timeouts_as_killed_and_leaves_skipped_out(tmp_path: Path) -> None:
-    kills = mutation.read(
-        stats(tmp_path, killed=85, timeout=5, survived=8, no_tests=2, total=110, skipped=10)
+def test_killed_over_checked_across_modules(tmp_path: Path) -> None:
+    first = {f"a_{i}": 1 for i in range(8)} | {"a_t": 36, "a_s": 0}
+    second = {"b_1": 33, "b_2": None, "b_3": 3}
+    kills = mutation.read(metas(tmp_path, first, second))
+    assert kills is not None
+    assert (kills.killed, kills.survived, kills.no_tests, kills.unchecked) == (10, 1, 1, 1)
+    assert kills.ratio == 10 / 12
+    assert kills.survivors == ("a_s", "b_1")
+    assert kills.summary().startswith("10 of 12 mutants checked killed (83.3%)")
+
+
+def test_nothing_checked_is_no_result(tmp_path: Path) -> None:
+    assert mutation.read(metas(tmp_path, {"a": None})) is None
+    assert mutation.read(tmp_path / "missing") is None
+
+
+def test_a_sample_spreads_over_every_module(tmp_path: Path) -> None:
+    folder = metas(
+        tmp_path, {f"a_{i}": None for i in range(10)}, {f"b_{i}": None for i in range(10)}
     )
-    assert kills is not None
-    assert kills.ratio == 0.9
-    assert kills.summary().startswith("90 of 100 mutants killed (90.0%): 8 survived, 2 reached")
-
-
-def test_mutants_no_test_reaches_count_against_the_ratio(tmp_path: Path) -> None:
-    kills = mutation.read(stats(tmp_path, killed=9, no_tests=1, total=10))
-    assert kills is not None
-    assert kills.ratio == 0.9
-
-
-def test_no_run_yet(tmp_path: Path) -> None:
-    assert mutation.read(tmp_path / "missing.json") is None
-    assert mutation.read(stats(tmp_path, total=0)).ratio == 0.0  # type: ignore[union-attr]
+    picked = mutation.sample(5, folder)
+    assert len(picked) == 4
+    assert {name[0] for name in picked} == {"a", "b"}
