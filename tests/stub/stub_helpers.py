@@ -1,6 +1,10 @@
 """Short ways to call the stub in its own tests."""
 
 import re
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import requests
 
@@ -97,3 +101,18 @@ def post_from_page(page_url: str, target: str, data: dict, **kwargs) -> requests
 def post_device_form(site: Site, **fields: str) -> requests.Response:
     """Open the /device page as a browser does, then post its form with ``fields``."""
     return post_from_page(f"{site.base_url}/device", f"{site.base_url}/device", fields)
+
+
+@contextmanager
+def limit_reached(site: Site, token: str, path: str = "/v1") -> Iterator[list[Future]]:
+    """Hold 20 requests of the token's client in flight (the limit), for the body of the
+    ``with``: each lasts 3 s, and the body starts once the sandbox counts all 20."""
+    client_id = site.access_token(token).client_id  # type: ignore[union-attr]
+    site.api_delay = 3.0
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        held = [pool.submit(api_get, site, path, token) for _ in range(20)]
+        deadline = time.monotonic() + 10
+        while site.state.in_flight.get(client_id, 0) < 20:
+            assert time.monotonic() < deadline, "the 20 requests never were in flight at once"
+            time.sleep(0.01)
+        yield held
