@@ -7,10 +7,17 @@ import pytest
 from browser_support import DESKTOP, PHONE, ConsoleErrors, Served, site_pages
 from playwright.sync_api import Browser, BrowserContext, Page
 from site_build import LANGUAGES
+from snippets_runner import LANGUAGES as EXAMPLE_LANGUAGES
+from snippets_runner import examples
 
 pytestmark = pytest.mark.browser
 
 PYTHON, CURL = "Python", "curl"
+
+
+def example_languages() -> set[str]:
+    """The languages the examples in snippets/ are written in."""
+    return {example.language.name for example in examples()}
 
 
 def other(lang: str) -> str:
@@ -85,14 +92,15 @@ def test_switcher_keeps_the_page_and_the_section(page: Page, served: Served, lan
 
 
 def tab_states(page: Page) -> list[tuple[str, bool]]:
-    """(label, selected and its panel shown) of every Python or curl tab on the page."""
+    """(label, selected and its panel shown) of every language tab (Python, curl, ...)."""
     return page.eval_on_selector_all(
         ".sphinx-tabs-tab.group-tab",
-        """tabs => tabs.filter(t => ["Python", "curl"].includes(t.textContent.trim())).map(t => [
+        """(tabs, labels) => tabs.filter(t => labels.includes(t.textContent.trim())).map(t => [
             t.textContent.trim(),
             t.getAttribute("aria-selected") === "true"
               && !document.getElementById(t.getAttribute("aria-controls")).hidden,
         ])""",
+        [language.name for language in EXAMPLE_LANGUAGES],
     )
 
 
@@ -108,25 +116,28 @@ def pages_with_tabs(served: Served, lang: str) -> list[str]:
     ]
 
 
-def check_curl_choice_persists(context: BrowserContext, served: Served, paths: list[str]) -> None:
-    """Choose curl on the first page; every example everywhere follows, for good."""
+def check_curl_choice_persists(
+    context: BrowserContext, served: Served, paths: list[str], label: str = CURL
+) -> None:
+    """Choose curl (or `label`) on the first page; every example everywhere follows, for good."""
     first, *rest = paths
     page = context.new_page()
     page.goto(served.url(first))
     assert len(tab_states(page)) >= 2, f"{first}: expected several examples with tabs"
     assert chosen(page) == {PYTHON}, first
-    page.locator(".sphinx-tabs-tab.group-tab", has_text=CURL).first.click()
-    assert chosen(page) == {CURL}, f"{first}: not every example switched to curl"
+    exact = re.compile(f"^{re.escape(label)}$")  # "Java" is not "JavaScript"
+    page.locator(".sphinx-tabs-tab.group-tab", has_text=exact).first.click()
+    assert chosen(page) == {label}, f"{first}: not every example switched to {label}"
     for path in [*rest, first]:
         page.goto(served.url(path))
-        assert chosen(page) == {CURL}, f"{path}: the choice of curl was forgotten"
+        assert chosen(page) == {label}, f"{path}: the choice of {label} was forgotten"
     page.reload()
-    assert chosen(page) == {CURL}, f"{first}: forgotten after a reload"
+    assert chosen(page) == {label}, f"{first}: forgotten after a reload"
     page.close()
     # A new visit: a new tab (new session storage) ...
     again = context.new_page()
     again.goto(served.url(first))
-    assert chosen(again) == {CURL}, f"{first}: forgotten in a new tab"
+    assert chosen(again) == {label}, f"{first}: forgotten in a new tab"
     again.close()
 
 
@@ -161,7 +172,10 @@ def test_tab_choice_on_the_real_pages(context: BrowserContext, served: Served, l
     paths = pages_with_tabs(served, lang)
     if not paths:
         pytest.skip("no page of the site has example tabs yet (the scratch pages test them)")
-    check_curl_choice_persists(context, served, paths)
+    # The last language of the tab row (C# once every language is there), by its exact label.
+    shown = example_languages()
+    last = [language.name for language in EXAMPLE_LANGUAGES if language.name in shown][-1]
+    check_curl_choice_persists(context, served, paths, label=last)
 
 
 def copied_text(page: Page, block: str) -> str:
