@@ -118,3 +118,23 @@ def test_allow_untranslated_builds_with_a_notice_and_marks(docs_copy: Path, tmp_
     assert not complete.select(".translation-notice, .untranslated")
     # Back to a normal build: it fails again, though nothing changed but the switch.
     assert make("html-en", docs_copy, tmp_path / "_build").returncode != 0
+
+
+def test_broken_markup_in_a_msgstr_is_named_in_the_po_file(docs_copy: Path, tmp_path: Path) -> None:
+    catalog = docs_copy / "locale/en/LC_MESSAGES/api-key.po"
+    text = catalog.read_text(encoding="utf-8")
+    entry = next(
+        e
+        for e in polib.pofile(str(catalog))
+        if "``" in e.msgstr and f'msgstr "{e.msgstr}"' in text and f'msgid "{e.msgid}"' in text
+    )
+    head, _, tail = entry.msgstr.rpartition("``")
+    broken = head + tail  # the last literal never closes
+    catalog.write_text(text.replace(entry.msgstr, broken, 1), encoding="utf-8")
+    msgid_line = text.splitlines().index(f'msgid "{entry.msgid}"') + 1
+    for _build in range(2):  # and again: an incremental build does not forget it
+        build = make("html-en", docs_copy, tmp_path / "_build")
+        assert build.returncode != 0
+        assert re.search(
+            rf"api-key\.po:{msgid_line}: WARNING: the translation's markup is broken", build.stderr
+        ), build.stderr

@@ -92,6 +92,7 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
     po_path = (po_path / domain).with_suffix(".po")
     catalog = _read_catalog(po_path)
     problems: list[tuple[str, str | Path, int | None, str]] = []
+    broken: list[tuple[str, str | Path, int | None, str]] = []
     fuzzy = 0
     for node, msgid in extract_messages(doctree):
         entry: Message | None = catalog.get(msgid) if catalog is not None else None
@@ -101,6 +102,8 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
             if usable:
                 continue
         elif node.get("translated"):
+            if any(node.findall(nodes.problematic)) and catalog is not None:
+                broken.append(_entry_at(catalog, node, po_path))
             continue
         else:
             # Sphinx marks nothing on a page without a catalog; its translation_progress_classes
@@ -115,6 +118,10 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
             problems.append(("unusable", po_path, entry.lineno, msgid))
         else:
             problems.append(("untranslated", po_path, entry.lineno, msgid))
+    # Broken markup in a msgstr fails any build: docutils names the page's line, this the .po's.
+    if broken:
+        env.note_reread()  # and is named again on the next build, until it is fixed
+        _warn(broken, po_path, False)
     if not problems:
         page_states(env).pop(docname, None)
         return
@@ -122,6 +129,17 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
     env.note_reread()  # until it is translated, its warnings come back on every build
     if not config.translation_allow_untranslated:
         _warn(problems, po_path, catalog is None)
+
+
+def _entry_at(
+    catalog: Catalog, node: nodes.Element, po_path: Path
+) -> tuple[str, str | Path, int | None, str]:
+    """The catalog entry translated into ``node``, found by the page line it came from."""
+    source, line = Path(get_node_source(node)), get_node_line(node)
+    for message in catalog:
+        if any(Path(path).name == source.name and at == line for path, at in message.locations):
+            return ("broken", po_path, message.lineno, str(message.id))
+    return ("broken", source, line, node.astext())
 
 
 def _read_catalog(path: Path) -> Catalog | None:
@@ -147,7 +165,9 @@ def _warn(
         )
         return
     for kind, source, line, msgid in problems:
-        if kind == "unusable":
+        if kind == "broken":
+            text = "the translation's markup is broken (docutils says how, above): %s"
+        elif kind == "unusable":
             text = "translation not used: its markup does not give the original's kind of text: %s"
         elif kind == "fuzzy":
             text = "fuzzy translation (the original changed: review it, remove `#, fuzzy`): %s"
