@@ -8,7 +8,9 @@ warning (so, with ``--fail-on-warning``, an error) in Sphinx's format, naming th
     docs/locale/en/LC_MESSAGES/api-key.po:41: WARNING: fuzzy translation ... [i18n.fuzzy]
 
 A message the ``.po`` file lacks (``make po`` not run since the page changed) is named
-at its line in the page; a page without a ``.po`` file at all gets one warning.
+at its line in the page; a page without a ``.po`` file at all gets one warning. A
+translation whose markup is broken (docutils names the page's line) is named at its
+``.po`` line too, in any build.
 
 For a writer's preview, ``translation_allow_untranslated = True`` (conf.py sets it
 from ``ALLOW_UNTRANSLATED=1``) turns the warnings off. Then every such page starts
