@@ -36,7 +36,7 @@ extensions = [
     "sphinxext.opengraph",  # og: meta tags for link previews
     "navigation_cache",  # furo's sidebar built once per folder, not once per page
     "translation_state",  # an untranslated or fuzzy message fails the English build
-    "page_cache",  # examples parsed, code highlighted, words stemmed once per build
+    "page_cache",  # examples and translations parsed, code highlighted, words stemmed once
     "quiet_build",  # a no-op build prints no configuration dump, no "configuration has changed"
 ]
 
