@@ -27,6 +27,11 @@ class SiteBuild:
         return self.builddir / "html"
 
 
+#: Sphinx options for a copy of the site with Russian text that has no translation yet: the
+#: English build previews it (as ALLOW_UNTRANSLATED=1 does) instead of failing on it.
+RUSSIAN_ONLY = "-D translation_allow_untranslated=1"
+
+
 def make_html(
     builddir: Path, sourcedir: Path = REPO / "docs", options: str = "", target: str = "html"
 ) -> SiteBuild:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from site_build import make_html
+from site_build import RUSSIAN_ONLY, make_html
 
 NESTED = {
     "auth/extra/index.rst": (
@@ -21,7 +21,9 @@ def test_cached_navigation_equals_furos_on_every_page(docs_copy: Path, tmp_path:
     with (docs_copy / "auth" / "device-flow.rst").open("a", encoding="utf-8") as page:
         page.write("\n.. toctree::\n   :hidden:\n\n   extra/index\n")
     # With verification on, any page whose cached navigation differs is a warning.
-    build = make_html(tmp_path / "_build", docs_copy, options="-D navigation_cache_verify=1")
+    build = make_html(
+        tmp_path / "_build", docs_copy, options=f"-D navigation_cache_verify=1 {RUSSIAN_ONLY}"
+    )
     assert build.returncode == 0, build.output
     leaf = tmp_path / "_build" / "html" / "ru" / "auth" / "extra" / "deeper" / "leaf.html"
     html = leaf.read_text(encoding="utf-8")
@@ -32,7 +34,7 @@ def test_cached_navigation_equals_furos_on_every_page(docs_copy: Path, tmp_path:
 
 def test_a_changed_title_reaches_every_page_navigation(docs_copy: Path, tmp_path: Path) -> None:
     builddir = tmp_path / "_build"
-    assert make_html(builddir, docs_copy).returncode == 0
+    assert make_html(builddir, docs_copy, options=RUSSIAN_ONLY).returncode == 0
     page = docs_copy / "api-key.rst"
     page.write_text(
         page.read_text(encoding="utf-8").replace(
@@ -40,7 +42,7 @@ def test_a_changed_title_reaches_every_page_navigation(docs_copy: Path, tmp_path
         ),
         encoding="utf-8",
     )
-    again = make_html(builddir, docs_copy)
+    again = make_html(builddir, docs_copy, options=RUSSIAN_ONLY)
     assert again.returncode == 0, again.output
     assert again.output.count("0 added, 1 changed, 0 removed") == 2  # one page re-read
     # writing.html neither changed nor links to the page, yet its sidebar shows the new title.

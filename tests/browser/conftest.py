@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TABS_PAGE, Served, serve
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from site_build import REPO, SiteBuild, make_html
+from site_build import REPO, RUSSIAN_ONLY, SiteBuild, make_html
 
 
 @pytest.fixture(scope="session")
@@ -31,7 +31,8 @@ def tabs_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         (scratch / "snippets").symlink_to(REPO / "snippets")
     for name in ("tabs-a", "tabs-b"):
         (scratch / "docs" / f"{name}.rst").write_text(TABS_PAGE.format(name=name), "utf-8")
-    build = make_html(scratch / "_build", scratch / "docs")
+    # The two pages are Russian only: the English build previews them as untranslated.
+    build = make_html(scratch / "_build", scratch / "docs", options=RUSSIAN_ONLY)
     assert build.returncode == 0, build.output
     yield from serve(build.html)
 
