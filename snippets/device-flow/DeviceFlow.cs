@@ -1,0 +1,195 @@
+// Device flow: the user confirms the sign-in in a browser while the app polls for a token.
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Http;
+using System.Runtime.Serialization;
+using System.Runtime.Serialization.Json;
+using System.Text;
+using System.Threading.Tasks;
+
+class DeviceFlow
+{
+    static readonly Dictionary<string, string> Identity = new Dictionary<string, string>
+    {
+        ["test"] = "https://identity.testkontur.ru",
+        ["production"] = "https://identity.kontur.ru",
+    };
+    const string DeviceCode = "urn:ietf:params:oauth:grant-type:device_code";
+    static readonly HttpClient Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+
+    // Main is not async (mono's compiler, mcs, does not support that) and ends with
+    // Environment.Exit: after HttpClient calls, mono may hang at exit when Main returns.
+    static void Main()
+    {
+        var status = 0;
+        try
+        {
+            RunAsync().GetAwaiter().GetResult();
+        }
+        catch (Failure failure)
+        {
+            Console.Error.WriteLine(failure.Message);
+            status = 1;
+        }
+        Environment.Exit(status);
+    }
+
+    static async Task RunAsync()
+    {
+        var site = Env("KONTUR_SITE", "test");
+        if (!Identity.ContainsKey(site))
+            throw new Failure("KONTUR_SITE must be test or production");
+        var identity = Env("KONTUR_IDENTITY_URL", Identity[site]).TrimEnd('/');
+
+        var client = new Dictionary<string, string>
+        {
+            ["client_id"] = Setting("KONTUR_CLIENT_ID"),
+            ["client_secret"] = Setting("KONTUR_API_KEY"),
+            ["scope"] = "extern.api",
+        };
+        var response = await SendAsync(Post(identity + "/connect/deviceauthorization", client));
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+            throw Failed(response, body);
+        var device = Json<Device>(body);
+
+        Console.WriteLine("Open " + device.VerificationUriComplete);
+        Console.WriteLine($"or open {device.VerificationUri} and enter the code {device.UserCode}");
+        Console.WriteLine($"The code expires in {device.ExpiresIn} s. Waiting...");
+
+        var interval = device.Interval > 0 ? device.Interval : 5;  // seconds between polls
+        var poll = new Dictionary<string, string>(client)
+        {
+            ["grant_type"] = DeviceCode,
+            ["device_code"] = device.DeviceCode,
+        };
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(interval));
+            response = await SendAsync(Post(identity + "/connect/token", poll));
+            body = await response.Content.ReadAsStringAsync();
+            var error = (int)response.StatusCode == 400 ? Json<Problem>(body).Error : "";
+            if (error == "authorization_pending")  // the user has not confirmed yet
+                continue;
+            if (error == "slow_down")  // polled too often: wait 5 s longer from now on
+            {
+                interval += 5;
+                continue;
+            }
+            if (!response.IsSuccessStatusCode)  // expired_token, access_denied, ...
+                throw Failed(response, body);
+            break;
+        }
+
+        var token = Json<Token>(body);
+        Console.WriteLine("token_type: " + token.TokenType);
+        Console.WriteLine("expires_in: " + token.ExpiresIn);
+        Console.WriteLine("access_token: " + token.AccessToken);
+    }
+
+    // The environment variable `name`, or `fallback` when it is unset or empty.
+    static string Env(string name, string fallback)
+    {
+        var value = Environment.GetEnvironmentVariable(name);
+        return string.IsNullOrEmpty(value) ? fallback : value;
+    }
+
+    // The environment variable `name`; a failure naming it when it is unset.
+    static string Setting(string name)
+    {
+        var value = Env(name, "");
+        if (value.Length == 0)
+            throw new Failure(name + " is not set");
+        return value;
+    }
+
+    // A POST of `form` to `url`.
+    static HttpRequestMessage Post(string url, Dictionary<string, string> form)
+    {
+        return new HttpRequestMessage(HttpMethod.Post, url)
+        {
+            Content = new FormUrlEncodedContent(form),
+        };
+    }
+
+    // Send a request (the client has a timeout); a clear failure if the server cannot be reached.
+    static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        try
+        {
+            return await Http.SendAsync(request);
+        }
+        catch (HttpRequestException error)
+        {
+            throw new Failure($"Cannot reach {request.RequestUri}: {error.GetType().Name}");
+        }
+        catch (TaskCanceledException)  // what HttpClient throws when the timeout is over
+        {
+            throw new Failure($"Cannot reach {request.RequestUri}: Timeout");
+        }
+    }
+
+    // The error code, its description and the trace id for support.
+    static Failure Failed(HttpResponseMessage response, string body)
+    {
+        Problem problem;
+        try
+        {
+            problem = Json<Problem>(body);
+        }
+        catch (SerializationException)  // not JSON
+        {
+            problem = new Problem();
+        }
+        // The OpenID provider answers 400 (not 401) with an "error" code.
+        var error = string.IsNullOrEmpty(problem.Error)
+            ? response.StatusCode.ToString() : problem.Error;
+        var traceId = response.Headers.TryGetValues("X-Kontur-Trace-Id", out var values)
+            ? string.Join(",", values) : "";
+        return new Failure($"{(int)response.StatusCode} {error}: {problem.Description}\n"
+            + $"X-Kontur-Trace-Id: {traceId}");
+    }
+
+    // DataContractJsonSerializer: the JSON reader that .NET and mono both have.
+    static T Json<T>(string json) where T : class
+    {
+        using (var stream = new MemoryStream(Encoding.UTF8.GetBytes(json)))
+            return new DataContractJsonSerializer(typeof(T)).ReadObject(stream) as T
+                ?? throw new SerializationException("null");
+    }
+
+    [DataContract]
+    class Token
+    {
+        [DataMember(Name = "token_type")] public string TokenType { get; set; } = "";
+        [DataMember(Name = "expires_in")] public int ExpiresIn { get; set; }
+        [DataMember(Name = "access_token")] public string AccessToken { get; set; } = "";
+    }
+
+    [DataContract]
+    class Device
+    {
+        [DataMember(Name = "device_code")] public string DeviceCode { get; set; } = "";
+        [DataMember(Name = "user_code")] public string UserCode { get; set; } = "";
+        [DataMember(Name = "verification_uri")] public string VerificationUri { get; set; } = "";
+        [DataMember(Name = "verification_uri_complete")]
+        public string VerificationUriComplete { get; set; } = "";
+        [DataMember(Name = "expires_in")] public int ExpiresIn { get; set; }
+        [DataMember(Name = "interval")] public int Interval { get; set; }
+    }
+
+    [DataContract]
+    class Problem
+    {
+        [DataMember(Name = "error")] public string Error { get; set; } = "";
+        [DataMember(Name = "error_description")] public string Description { get; set; } = "";
+    }
+
+    // A failure reported on one line, without a stack trace.
+    class Failure : Exception
+    {
+        public Failure(string message) : base(message) { }
+    }
+}

@@ -1,0 +1,151 @@
+// Device flow: the user confirms the sign-in in a browser while the app polls for a token.
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+public class DeviceFlow {
+    static final Map<String, String> IDENTITY = Map.of(
+            "test", "https://identity.testkontur.ru",
+            "production", "https://identity.kontur.ru");
+    static final String DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public static void main(String[] args) throws InterruptedException {
+        try {
+            run();
+        } catch (Failure failure) {
+            System.err.println(failure.getMessage());
+            System.exit(1);
+        }
+    }
+
+    static void run() throws Failure, InterruptedException {
+        String site = env("KONTUR_SITE", "test");
+        if (!IDENTITY.containsKey(site)) {
+            throw new Failure("KONTUR_SITE must be test or production");
+        }
+        String identity = env("KONTUR_IDENTITY_URL", IDENTITY.get(site)).replaceAll("/+$", "");
+
+        String client = "client_id=" + URLEncoder.encode(setting("KONTUR_CLIENT_ID"), UTF_8)
+                + "&client_secret=" + URLEncoder.encode(setting("KONTUR_API_KEY"), UTF_8)
+                + "&scope=extern.api";
+        HttpResponse<String> response =
+                send(post(identity + "/connect/deviceauthorization", client));
+        if (response.statusCode() / 100 != 2) {
+            throw failure(response);
+        }
+        String device = response.body();
+
+        System.out.println("Open " + field(device, "verification_uri_complete"));
+        System.out.println("or open " + field(device, "verification_uri")
+                + " and enter the code " + field(device, "user_code"));
+        System.out.println("The code expires in " + field(device, "expires_in") + " s. Waiting...");
+
+        String interval = field(device, "interval"); // seconds between polls, 5 if not given
+        long seconds = interval.isEmpty() ? 5 : Long.parseLong(interval);
+        String poll = client + "&grant_type=" + URLEncoder.encode(DEVICE_CODE, UTF_8)
+                + "&device_code=" + URLEncoder.encode(field(device, "device_code"), UTF_8);
+        while (true) {
+            Thread.sleep(seconds * 1000);
+            response = send(post(identity + "/connect/token", poll));
+            String error = response.statusCode() == 400 ? field(response.body(), "error") : "";
+            if (error.equals("authorization_pending")) { // the user has not confirmed yet
+                continue;
+            }
+            if (error.equals("slow_down")) { // polled too often: wait 5 s longer from now on
+                seconds += 5;
+                continue;
+            }
+            if (response.statusCode() / 100 != 2) { // expired_token, access_denied, ...
+                throw failure(response);
+            }
+            break;
+        }
+
+        String token = response.body();
+        System.out.println("token_type: " + field(token, "token_type"));
+        System.out.println("expires_in: " + field(token, "expires_in"));
+        System.out.println("access_token: " + field(token, "access_token"));
+    }
+
+    /** The environment variable `name`, or `fallback` when it is unset or empty. */
+    static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isEmpty() ? fallback : value;
+    }
+
+    /** The environment variable `name`; a failure naming it when it is unset. */
+    static String setting(String name) throws Failure {
+        String value = env(name, "");
+        if (value.isEmpty()) {
+            throw new Failure(name + " is not set");
+        }
+        return value;
+    }
+
+    /** A POST of `form` to `url`, with a timeout. */
+    static HttpRequest post(String url, String form) {
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build();
+    }
+
+    /** Send a request (it has a timeout); a clear failure if the server cannot be reached. */
+    static HttpResponse<String> send(HttpRequest request) throws Failure, InterruptedException {
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException error) {
+            String reason = error.getClass().getSimpleName();
+            throw new Failure("Cannot reach " + request.uri() + ": " + reason);
+        }
+    }
+
+    /** The error code, its description and the trace id for support. */
+    static Failure failure(HttpResponse<String> response) {
+        // The OpenID provider answers 400 (not 401) with an "error" code.
+        String error = field(response.body(), "error");
+        String description = field(response.body(), "error_description");
+        String traceId = response.headers().firstValue("X-Kontur-Trace-Id").orElse("");
+        return new Failure(response.statusCode() + " " + (error.isEmpty() ? "HTTP error" : error)
+                + ": " + description + "\nX-Kontur-Trace-Id: " + traceId);
+    }
+
+    /**
+     * The first of the `names` that a flat JSON object has, as a string, or "" if none. The JDK
+     * has no JSON parser and these answers are flat objects of a few known fields, so a pattern
+     * is enough here (escapes are kept as sent); an application would use Jackson or Gson.
+     */
+    static String field(String json, String... names) {
+        for (String name : names) {
+            Matcher value = Pattern
+                    .compile("\"" + name + "\"\\s*:\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([-0-9.]+))")
+                    .matcher(json);
+            if (value.find()) {
+                return value.group(1) != null ? value.group(1) : value.group(2);
+            }
+        }
+        return "";
+    }
+
+    /** A failure reported on one line, without a stack trace. */
+    static final class Failure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Failure(String message) {
+            super(message);
+        }
+    }
+}

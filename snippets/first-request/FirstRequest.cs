@@ -1,0 +1,169 @@
+// First call to the Extern API: get a token, then list the accounts (GET /v1).
+
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Runtime.Serialization;
+using System.Runtime.Serialization.Json;
+using System.Text;
+using System.Threading.Tasks;
+
+class FirstRequest
+{
+    // The OpenID provider and the Extern API of each environment.
+    static readonly Dictionary<string, string[]> Sites = new Dictionary<string, string[]>
+    {
+        ["test"] = new[] { "https://identity.testkontur.ru", "https://extern-api.testkontur.ru" },
+        ["production"] = new[] { "https://identity.kontur.ru", "https://extern-api.kontur.ru" },
+    };
+    static readonly HttpClient Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+
+    // Main is not async (mono's compiler, mcs, does not support that) and ends with
+    // Environment.Exit: after HttpClient calls, mono may hang at exit when Main returns.
+    static void Main()
+    {
+        var status = 0;
+        try
+        {
+            RunAsync().GetAwaiter().GetResult();
+        }
+        catch (Failure failure)
+        {
+            Console.Error.WriteLine(failure.Message);
+            status = 1;
+        }
+        Environment.Exit(status);
+    }
+
+    static async Task RunAsync()
+    {
+        var site = Env("KONTUR_SITE", "test");
+        if (!Sites.ContainsKey(site))
+            throw new Failure("KONTUR_SITE must be test or production");
+        var identity = Env("KONTUR_IDENTITY_URL", Sites[site][0]).TrimEnd('/');
+        var api = Env("KONTUR_API_URL", Sites[site][1]).TrimEnd('/');
+
+        var request = new HttpRequestMessage(HttpMethod.Post, identity + "/connect/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials",
+                ["client_id"] = Setting("KONTUR_CLIENT_ID"),
+                ["client_secret"] = Setting("KONTUR_API_KEY"),
+                ["scope"] = "extern.api",
+            }),
+        };
+        var response = await SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+            throw Failed(response, body);
+        var token = Json<Token>(body);
+
+        // The Extern API gets only the access token, never the api-key.
+        request = new HttpRequestMessage(HttpMethod.Get, api + "/v1?skip=0&take=10");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        response = await SendAsync(request);
+        body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+            throw Failed(response, body);
+        // The organizations' names are Russian: print UTF-8 whatever the locale.
+        Console.OutputEncoding = new UTF8Encoding(false);
+        Console.WriteLine(body);
+    }
+
+    // The environment variable `name`, or `fallback` when it is unset or empty.
+    static string Env(string name, string fallback)
+    {
+        var value = Environment.GetEnvironmentVariable(name);
+        return string.IsNullOrEmpty(value) ? fallback : value;
+    }
+
+    // The environment variable `name`; a failure naming it when it is unset.
+    static string Setting(string name)
+    {
+        var value = Env(name, "");
+        if (value.Length == 0)
+            throw new Failure(name + " is not set");
+        return value;
+    }
+
+    // Send a request (the client has a timeout); a clear failure if the server cannot be reached.
+    static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        try
+        {
+            return await Http.SendAsync(request);
+        }
+        catch (HttpRequestException error)
+        {
+            throw new Failure($"Cannot reach {request.RequestUri}: {error.GetType().Name}");
+        }
+        catch (TaskCanceledException)  // what HttpClient throws when the timeout is over
+        {
+            throw new Failure($"Cannot reach {request.RequestUri}: Timeout");
+        }
+    }
+
+    // The error code, its description and the trace id for support.
+    static Failure Failed(HttpResponseMessage response, string body)
+    {
+        Problem problem;
+        try
+        {
+            problem = Json<Problem>(body);
+        }
+        catch (SerializationException)  // not JSON
+        {
+            problem = new Problem();
+        }
+        // The OpenID provider answers 400 (not 401) with "error"; the Extern API uses "id".
+        var error = First(problem.Error, problem.Id, response.StatusCode.ToString());
+        var description = First(problem.Description, problem.Message);
+        var traceId = response.Headers.TryGetValues("X-Kontur-Trace-Id", out var values)
+            ? string.Join(",", values) : "";
+        return new Failure($"{(int)response.StatusCode} {error}: {description}\n"
+            + $"X-Kontur-Trace-Id: {traceId}");
+    }
+
+    // The first of `values` that is not empty (a member absent from the JSON reads as null).
+    static string First(params string[] values)
+    {
+        foreach (var value in values)
+            if (!string.IsNullOrEmpty(value))
+                return value;
+        return "";
+    }
+
+    // DataContractJsonSerializer: the JSON reader that .NET and mono both have.
+    static T Json<T>(string json) where T : class
+    {
+        using (var stream = new MemoryStream(Encoding.UTF8.GetBytes(json)))
+            return new DataContractJsonSerializer(typeof(T)).ReadObject(stream) as T
+                ?? throw new SerializationException("null");
+    }
+
+    [DataContract]
+    class Token
+    {
+        [DataMember(Name = "token_type")] public string TokenType { get; set; } = "";
+        [DataMember(Name = "expires_in")] public int ExpiresIn { get; set; }
+        [DataMember(Name = "access_token")] public string AccessToken { get; set; } = "";
+    }
+
+    [DataContract]
+    class Problem
+    {
+        [DataMember(Name = "error")] public string Error { get; set; } = "";
+        [DataMember(Name = "error_description")] public string Description { get; set; } = "";
+        [DataMember(Name = "id")] public string Id { get; set; } = "";
+        [DataMember(Name = "message")] public string Message { get; set; } = "";
+    }
+
+    // A failure reported on one line, without a stack trace.
+    class Failure : Exception
+    {
+        public Failure(string message) : base(message) { }
+    }
+}
