@@ -32,6 +32,8 @@ LANGUAGES  := ru en
 # Warnings are errors, nitpicky references, and every problem reported before failing.
 STRICT     := --fail-on-warning --keep-going -n
 READY      := $(VENV)/.installed
+# newman, pinned in package-lock.json, runs the Postman collection in the tests.
+NODE_READY := node_modules/.installed
 
 .DEFAULT_GOAL := help
 
@@ -44,6 +46,14 @@ $(READY): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
+
+# `npm ci` installs exactly what package-lock.json pins, again only when it changes.
+$(NODE_READY): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: node
+node: $(NODE_READY)  ## install newman (pinned in package-lock.json) for the Postman collection's tests
 
 .PHONY: venv
 venv: $(READY)  ## create .venv and install the pinned dependencies
@@ -59,7 +69,7 @@ $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
 	$(SPHINXBUILD) -c . -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html/$*
 
 .PHONY: test
-test: lint html browser toolchains  ## lint, build both sites, then run the whole test suite
+test: lint html browser toolchains $(NODE_READY)  ## lint, build both sites, then run the whole test suite
 	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -54,6 +54,7 @@ def test_sandbox_page_links_each_file_with_its_version_and_checksum(
             f"kontur_extern_sandbox-{__version__}-py3-none-any.whl",
             f"kontur_extern_sandbox-{__version__}.tar.gz",
             f"kontur-extern-examples-{__version__}.zip",
+            *(path.name for path in (REPO / "postman").iterdir()),
         ]
     )
     for path, (version, checksum) in files.items():
@@ -61,6 +62,26 @@ def test_sandbox_page_links_each_file_with_its_version_and_checksum(
         assert path.parent == built_site.html / lang / "downloads"
         assert version == __version__
         assert checksum == hashlib.sha256(path.read_bytes()).hexdigest(), path
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_pages_of_the_flows_link_the_postman_files(built_site: SiteBuild, lang: str) -> None:
+    postman = sorted(path.name for path in (REPO / "postman").iterdir())
+    pages = [
+        page
+        for page in (built_site.html / lang).rglob("*.html")
+        if "download-line" in page.read_text("utf-8")
+    ]
+    assert len(pages) >= 4, pages  # the first request and the three flows
+    for page in pages:
+        (line,) = soup(page).select(".download-line")
+        targets = [
+            Path(urljoin(page.as_uri(), a["href"]).removeprefix("file://"))
+            for a in line.select("p a.external")
+        ]
+        assert sorted(target.name for target in targets) == postman, page
+        for target in targets:
+            assert target.read_bytes() == (REPO / "postman" / target.name).read_bytes()
 
 
 def test_wheel_is_the_sandbox_with_its_own_name_and_command(built_site: SiteBuild) -> None:

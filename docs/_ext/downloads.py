@@ -15,7 +15,7 @@ the English build, which run side by side, share them. Every file gets the same 
 An HTML build copies them into ``downloads/`` of its output.
 
 ``.. downloads:: sandbox`` shows a group as a table (file, version, SHA-256);
-``.. downloads:: postman`` with ``:line:`` shows it as one line of links. The column
+``.. download-line:: postman`` shows it as a label and one line of links. The column
 titles and the line's label are ordinary paragraphs that gettext extracts into the page's
 ``.po`` file; the names, versions and checksums are left out of it.
 """
@@ -43,7 +43,6 @@ from importlib.metadata import version as distribution_version
 from pathlib import Path
 
 from docutils import nodes
-from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
@@ -57,7 +56,10 @@ OUTPUT_FOLDER = "downloads"
 ZIP_EPOCH = 315532800
 #: Column titles of the table and the label of the one-line form (translated).
 TITLES = ("Файл", "Версия", "SHA-256")
-LINE_LABELS = {"sandbox": "Скачать:", "postman": "Коллекция и окружения Postman:"}
+LINE_LABELS = {
+    "sandbox": "Песочница и примеры (:ref:`как установить <sandbox-start>`):",
+    "postman": "Эти же запросы для Postman (:ref:`как их запустить <sandbox-postman>`):",
+}
 #: Folders and files never published.
 SKIPPED = {"__pycache__", ".pytest_cache", ".DS_Store"}
 
@@ -270,7 +272,8 @@ class DownloadsDirective(SphinxDirective):
     """``.. downloads:: sandbox|postman``: links to a group's files, with version and SHA-256."""
 
     required_arguments = 1
-    option_spec = {"line": directives.flag}  # noqa: RUF012 - docutils' own attribute
+    #: One line of links (``download-line``) instead of the table.
+    as_line = False
 
     def run(self) -> list[nodes.Node]:
         group = self.arguments[0]
@@ -283,7 +286,7 @@ class DownloadsDirective(SphinxDirective):
             entry.name: posixpath.relpath(f"{OUTPUT_FOLDER}/{entry.name}", here or ".")
             for entry in entries
         }
-        if "line" in self.options:
+        if self.as_line:
             links = ", ".join(f"`{entry.name} <{link[entry.name]}>`__" for entry in entries)
             lines = [LINE_LABELS[group], "", links]
         else:
@@ -296,19 +299,25 @@ class DownloadsDirective(SphinxDirective):
                     f"     - ``{entry.sha256}``",
                 ]
         source, line = self.get_source_info()
-        container = nodes.container(classes=["downloads"])
+        container = nodes.container(classes=["download-line" if self.as_line else "downloads"])
         self.set_source_info(container)
         content = StringList(lines, items=[(source, (line or 1) - 1)] * len(lines))
         self.state.nested_parse(content, self.content_offset, container)
-        labels = {*TITLES, *LINE_LABELS.values()}
         for paragraph in container.findall(nodes.paragraph):
-            if paragraph.astext() not in labels:
+            if not paragraph.rawsource.startswith((*TITLES, *LINE_LABELS.values())):
                 paragraph["translatable"] = False  # names, versions, checksums
         return [container]
 
 
+class DownloadLineDirective(DownloadsDirective):
+    """``.. download-line:: postman``: a label, then the group's links on one line."""
+
+    as_line = True
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_directive("downloads", DownloadsDirective)
+    app.add_directive("download-line", DownloadLineDirective)
     app.connect("builder-inited", _make)
     app.connect("build-finished", _copy_to_output)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,142 @@
+"""The Postman collection: run with newman against both sandbox environments; its environments."""
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from site_build import REPO
+
+from extern_stub import StubServer
+from extern_stub.__main__ import DEFAULT_PORTS
+from extern_stub.sites import SITE_NAMES, load_registries
+
+POSTMAN = REPO / "postman"
+COLLECTION = POSTMAN / "kontur-extern.postman_collection.json"
+NEWMAN = REPO / "node_modules" / ".bin" / "newman"
+#: Kontur's servers, as FACTS.md gives them, per environment.
+KONTUR = {
+    "test": ("https://identity.testkontur.ru", "https://extern-api.testkontur.ru"),
+    "production": ("https://identity.kontur.ru", "https://extern-api.kontur.ru"),
+}
+
+
+def environment(name: str) -> dict[str, str]:
+    document = json.loads((POSTMAN / f"{name}.postman_environment.json").read_text("utf-8"))
+    assert document["name"] == name
+    return {value["key"]: value["value"] for value in document["values"]}
+
+
+def requests_of(items: list[dict]) -> Iterator[dict]:
+    for item in items:
+        if "item" in item:
+            yield from requests_of(item["item"])
+        else:
+            yield item
+
+
+def newman(collection: Path, site: str, base_url: str, report: Path) -> subprocess.CompletedProcess:
+    if not NEWMAN.exists():
+        pytest.fail("newman is missing: `make test` installs it (npm ci)")
+    return subprocess.run(
+        [
+            str(NEWMAN),
+            "run",
+            str(collection),
+            "--environment",
+            str(POSTMAN / f"sandbox-{site}.postman_environment.json"),
+            # The test's sandbox listens on free ports, not the documented ones.
+            "--env-var",
+            f"identityUrl={base_url}",
+            "--env-var",
+            f"apiUrl={base_url}",
+            "--reporters",
+            "cli,json",
+            "--reporter-json-export",
+            str(report),
+            "--color",
+            "off",
+            "--timeout-request",
+            "10000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[StubServer]:
+    with StubServer() as stub:
+        yield stub
+
+
+@pytest.mark.parametrize("site", SITE_NAMES)
+def test_collection_passes_against_the_sandbox(
+    sandbox: StubServer, site: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    result = newman(COLLECTION, site, sandbox.sites[site].base_url, report)
+    assert result.returncode == 0, result.stdout + result.stderr
+    run = json.loads(report.read_text("utf-8"))["run"]
+    requests = list(requests_of(json.loads(COLLECTION.read_text("utf-8"))["item"]))
+    assert run["stats"]["requests"]["total"] == len(requests)  # none skipped in the sandbox
+    assert run["stats"]["assertions"]["failed"] == 0
+    # Every request checks its answer.
+    checked = {
+        execution["item"]["name"] for execution in run["executions"] if execution.get("assertions")
+    }
+    assert checked == {request["name"] for request in requests}
+
+
+def test_a_wrong_expectation_fails_the_run(sandbox: StubServer, tmp_path: Path) -> None:
+    """The collection's assertions really run: expect another token type and newman fails."""
+    text = COLLECTION.read_text("utf-8")
+    assert text.count("eql('Bearer')") >= 3
+    broken = tmp_path / "broken.postman_collection.json"
+    broken.write_text(text.replace("eql('Bearer')", "eql('MAC')"), "utf-8")
+    report = tmp_path / "report.json"
+    result = newman(broken, "test", sandbox.sites["test"].base_url, report)
+    assert result.returncode != 0
+    failures = json.loads(report.read_text("utf-8"))["run"]["failures"]
+    assert {failure["error"]["test"] for failure in failures} == {
+        "a Bearer access token with its lifetime"
+    }
+
+
+def test_collection_is_v2_1_and_keeps_the_token_for_the_next_request() -> None:
+    collection = json.loads(COLLECTION.read_text("utf-8"))
+    assert collection["info"]["schema"].endswith("/collection/v2.1.0/collection.json")
+    text = COLLECTION.read_text("utf-8")
+    assert "pm.collectionVariables.set('accessToken'" in text
+    assert "Bearer {{accessToken}}" in text
+
+
+@pytest.mark.parametrize("site", SITE_NAMES)
+def test_sandbox_environments_match_the_sandbox(site: str) -> None:
+    registry = load_registries(None)[site]
+    client = next(iter(registry.clients.values()))
+    user = next(iter(registry.users.values()))
+    values = environment(f"sandbox-{site}")
+    base = f"http://127.0.0.1:{DEFAULT_PORTS[site]}"
+    assert values["identityUrl"] == values["apiUrl"] == base
+    assert (values["clientId"], values["apiKey"]) == (client.client_id, client.api_key)
+    assert (values["userLogin"], values["userPassword"]) == (user.login, user.password)
+    assert values["redirectUri"] in client.redirect_uris
+
+
+@pytest.mark.parametrize("site", SITE_NAMES)
+def test_kontur_environments_hold_placeholders_only(site: str) -> None:
+    values = environment(site)
+    assert (values["identityUrl"], values["apiUrl"]) == KONTUR[site]
+    # Placeholders, never keys: nothing shaped like a GUID, no sandbox user.
+    assert values["clientId"].startswith("your-")
+    assert values["apiKey"].startswith("your-")
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", json.dumps(values))
+    assert "userLogin" not in values
+    document = json.loads((POSTMAN / f"{site}.postman_environment.json").read_text("utf-8"))
+    (api_key,) = [value for value in document["values"] if value["key"] == "apiKey"]
+    assert api_key["type"] == "secret"
