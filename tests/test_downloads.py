@@ -1,13 +1,16 @@
 """What the site publishes for download: the sandbox package, the examples, the Postman files."""
 
+import ast
 import hashlib
 import io
+import re
 import shutil
 import sys
 import tarfile
 import tomllib
 import zipfile
 from email.parser import HeaderParser
+from importlib.metadata import packages_distributions
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -121,6 +124,26 @@ def test_sandbox_dependencies_are_pinned_as_in_the_docs_project() -> None:
     constraints = set((REPO / "constraints.txt").read_text(encoding="utf-8").lower().split())
     assert {pin.lower() for pin in SANDBOX["project"]["dependencies"]} <= constraints
     assert SANDBOX["build-system"] == DOCS_PROJECT["build-system"]
+
+
+def test_every_library_the_sandbox_imports_is_a_dependency_of_its_package() -> None:
+    """An import the package does not declare fails only once installed elsewhere: catch it here."""
+    distributions = packages_distributions()
+    declared = {re.split(r"[=<>!~ ]", pin)[0].lower() for pin in SANDBOX["project"]["dependencies"]}
+    imported = set()
+    for module in (REPO / "extern_stub").glob("*.py"):
+        if module.name == "pytest_plugin.py":  # for the project's own tests, needs pytest
+            continue
+        for node in ast.walk(ast.parse(module.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                imported.add(node.module.split(".")[0])
+    third_party = {
+        name for name in imported - set(sys.stdlib_module_names) - {"extern_stub", "_typeshed"}
+    }
+    needed = {dist.lower() for name in third_party for dist in distributions.get(name, [name])}
+    assert needed <= declared, f"sandbox/pyproject.toml lacks {sorted(needed - declared)}"
 
 
 def test_examples_zip_holds_every_task_folder_and_a_readme(built_site: SiteBuild) -> None:
