@@ -4,6 +4,7 @@ A module of its own, not conftest.py: the test folders have conftest.py files of
 own, and `from conftest import ...` would find whichever was imported last.
 """
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,12 +34,17 @@ RUSSIAN_ONLY = "-D translation_allow_untranslated=1"
 
 
 def make_html(
-    builddir: Path, sourcedir: Path = REPO / "docs", options: str = "", target: str = "html"
+    builddir: Path,
+    sourcedir: Path = REPO / "docs",
+    options: str = "",
+    target: str = "html",
 ) -> SiteBuild:
     """Build the site exactly as `make html` does, into `builddir`; `options` go to Sphinx.
 
-    `target` may name one language's build instead (`html-en`).
+    `target` may name one language's build instead (`html-en`). A writer's
+    `ALLOW_UNTRANSLATED` in the environment does not reach it.
     """
+    env = {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
     result = subprocess.run(
         [
             "make",
@@ -52,6 +58,7 @@ def make_html(
         capture_output=True,
         text=True,
         check=False,
+        env=env,
     )
     return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
 

@@ -113,7 +113,9 @@ def pattern(expected: str) -> re.Pattern[str]:
 
 
 def run(copy: Path, command: str, expected: list[str], where: str) -> None:
-    environ = {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
+    # A writer's shell: no preview switch, and no make around it (as when `make test` runs this).
+    outside = {"ALLOW_UNTRANSLATED", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}
+    environ = {key: value for key, value in os.environ.items() if key not in outside}
     result = subprocess.run(  # noqa: S602
         command,
         shell=True,  # the commands of our own page, as a writer types them

@@ -180,7 +180,15 @@ def _example_folders(env: BuildEnvironment) -> dict[str, dict[str, list[str]]]:
 
 
 def _listing(folder: Path) -> list[str]:
-    return sorted(path.name for path in folder.iterdir()) if folder.is_dir() else []
+    """The files of ``folder`` that the directive may show (not what running them leaves)."""
+    if not folder.is_dir():
+        return []
+    suffixes = {suffix for _label, suffix, _language in LANGUAGES}
+    return sorted(
+        path.name
+        for path in folder.iterdir()
+        if path.suffix in suffixes or path.name.startswith("output.")
+    )
 
 
 def _pages_with_changed_folders(
