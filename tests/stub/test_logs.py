@@ -46,6 +46,10 @@ def test_seed_with_a_host_beyond_loopback_is_refused(host: str) -> None:
     assert not is_loopback(host)
     with pytest.raises(ValueError, match="--seed"):
         StubServer(host=host, seed=1)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10"])  # noqa: S104
+def test_the_command_line_refuses_seed_beyond_loopback(host: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "extern_stub", "--host", host, "--seed", "1"],
         capture_output=True,
