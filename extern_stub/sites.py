@@ -343,6 +343,8 @@ class Site:
         self.token_lifetime = token_lifetime
         self.code_lifetime = code_lifetime
         self.refresh_lifetime = refresh_lifetime
+        #: Seconds over which MAX_FAILURES wrong codes or passwords lock the forms.
+        self.failure_window: float = FAILURE_WINDOW
         self.max_in_flight = max_in_flight
         self.base_url = ""
         self.clock = Clock(frozen=seed is not None)
@@ -376,6 +378,7 @@ class Site:
             self.clock.reset()
             self.auto_approve_devices = False
             self.api_delay = self.api_latency
+            self.failure_window = FAILURE_WINDOW
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -509,7 +512,7 @@ class Site:
             failures = self.state.failures
             if len(failures) < MAX_FAILURES:
                 return 0
-            wait = failures[0] + FAILURE_WINDOW - self.clock.now()
+            wait = failures[0] + self.failure_window - self.clock.now()
         return max(0, math.ceil(wait))
 
     # -- device flow ----------------------------------------------------------------------
