@@ -535,7 +535,8 @@ def _play_user(
         if user == "device" and (match := re.search(r"enter the code (\S+)", line)):
             on_code()
             if approve is not None:
-                _wait(lambda: len(device_polls(site)) >= after_polls)
+                # Answered, not only received: approving while a poll is in flight races.
+                _wait(lambda: sum(p.status is not None for p in device_polls(site)) >= after_polls)
                 (site.approve_device if approve else site.deny_device)(match.group(1))
             return None
         if user == "browser" and "/connect/authorize?" in line:
