@@ -38,8 +38,8 @@ def authenticate(site: Site, request: Request) -> AccessToken:
         raise ExternError(
             401,
             "unauthorized",
-            f"The access token is unknown or expired, or was issued by another site "
-            f"(this is the {site.name} site). Get a new token.",
+            f"The access token is unknown or expired, or was issued by another environment "
+            f"(this is the {site.name} environment). Get a new token.",
             challenge,
         )
     if EXTERN_SCOPE not in info.scopes:

@@ -130,7 +130,7 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
 
 
 def authenticate_client(site: Site, request: Request, form: Mapping[str, str]) -> Client:
-    """The client whose ``client_id`` and ``client_secret`` (api-key) came with ``request``."""
+    """The client whose ``client_id`` and ``client_secret`` (API key) came with ``request``."""
     client_id = form.get("client_id")
     secret = form.get("client_secret")
     basic = basic_credentials(request)
@@ -146,7 +146,7 @@ def authenticate_client(site: Site, request: Request, form: Mapping[str, str]) -
     if not client_id:
         raise OAuthError("invalid_client", "client_id is missing.")
     if not secret:
-        raise OAuthError("invalid_client", "client_secret (the api-key) is missing.")
+        raise OAuthError("invalid_client", "client_secret (the API key) is missing.")
     for name, value in (("client_id", client_id), ("client_secret", secret)):
         if len(value) > MAX_CREDENTIAL_LENGTH:
             raise OAuthError(
@@ -158,7 +158,7 @@ def authenticate_client(site: Site, request: Request, form: Mapping[str, str]) -
     ):
         raise OAuthError(
             "invalid_client",
-            f"Unknown client_id or wrong client_secret for the {site.name} site.",
+            f"Unknown client_id or wrong client_secret for the {site.name} environment.",
         )
     return client
 

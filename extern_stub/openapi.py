@@ -70,7 +70,7 @@ IDENTITY_ERRORS = {
     "413": oauth_error("The body is larger than 64 KiB."),
 }
 EXTERN_ERRORS = {
-    "401": extern_error("Missing, unknown, expired or other-site access token."),
+    "401": extern_error("Missing, unknown or expired access token, or another environment's."),
     "403": extern_error("The access token lacks the scope extern.api."),
     "413": extern_error("The body is larger than 64 KiB."),
     "429": extern_error("More than 20 requests of this client in flight."),
@@ -520,7 +520,7 @@ def build(base_url: str) -> dict[str, Any]:
             "title": "Kontur identity provider and Extern API (local stub)",
             "version": "1",
             "description": (
-                "A local stand-in for one Kontur site: the OpenID provider (/connect, "
+                "A local stand-in for one Kontur environment: the OpenID provider (/connect, "
                 "/.well-known) and the Extern API (/v1) on one base URL. Errors under /connect "
                 "use the OAuth shape, elsewhere the Extern API shape."
             ),

@@ -155,7 +155,7 @@ class PortUnavailableError(OSError):
     """A site's port cannot be bound: another program holds it, or it is not allowed."""
 
     def __init__(self, site: str, host: str, port: int, reason: str) -> None:
-        super().__init__(f"cannot bind {host}:{port} for the {site} site: {reason}")
+        super().__init__(f"cannot bind {host}:{port} for the {site} environment: {reason}")
         self.site, self.host, self.port, self.reason = site, host, port, reason
 
 

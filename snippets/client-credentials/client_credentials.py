@@ -1,4 +1,4 @@
-"""Client credentials flow: exchange the service name and api-key for an access token."""
+"""Client credentials flow: exchange the service name and API key for an access token."""
 
 import os
 import sys

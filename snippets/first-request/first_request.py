@@ -57,7 +57,7 @@ if not response.ok:
     fail(response)
 token = response.json()
 
-# The Extern API gets only the access token, never the api-key.
+# The Extern API gets only the access token, never the API key.
 bearer = {"Authorization": f"Bearer {token['access_token']}"}
 response = send("GET", f"{api}/v1", params={"skip": 0, "take": 10}, headers=bearer)
 if not response.ok:
