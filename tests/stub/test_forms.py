@@ -216,3 +216,10 @@ def test_form_pages_forbid_framing(site: Site) -> None:
 
 def test_the_window_is_a_minute_by_default(site: Site) -> None:
     assert site.failure_window == FAILURE_WINDOW == 60
+
+
+def test_a_repeated_user_code_prefills_nothing(site: Site) -> None:
+    page = requests.get(
+        f"{site.base_url}/device?user_code=BCDF-GHJK&user_code=BCDF-GHJL", timeout=TIMEOUT
+    )
+    assert 'name="user_code" value=""' in page.text

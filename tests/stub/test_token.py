@@ -283,3 +283,8 @@ def test_basic_credentials_decode_plus_as_space() -> None:
     assert client.post("/connect/token", data=form, headers=basic(encoded)).status_code == 200
     raw_plus = spaced.api_key.replace(" ", "+")  # '+' decodes to a space: not the key
     assert client.post("/connect/token", data=form, headers=basic(raw_plus)).status_code == 400
+
+
+def test_a_form_of_more_than_100_parameters_is_invalid_request(site: Site) -> None:
+    form = client_credentials(site) | {f"extra{i}": "1" for i in range(101)}
+    assert oauth_error(call_token(site, form)) == "invalid_request"
