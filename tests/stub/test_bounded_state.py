@@ -138,3 +138,21 @@ def test_the_device_page_finds_a_device_by_key_not_by_scanning(
     few = normalizations_per_device_post(Site("test", registry), 3, monkeypatch)
     many = normalizations_per_device_post(Site("test", registry), 20_000, monkeypatch)
     assert few == many <= 4
+
+
+def test_a_grant_kept_alive_does_not_stop_the_purge(fresh: Site) -> None:
+    """A grant whose first expiry passed but which a refresh extended is skipped, and the
+    purge goes on to what expired after it."""
+    client = fresh.registry.clients[fresh.client_id]
+    first = fresh.issue_tokens(client, fresh.user_login, ("extern.api",))
+    half = fresh.refresh_lifetime / 2
+    fresh.clock.advance(half)
+    grant = fresh.state.refresh_tokens[first["refresh_token"]].grant
+    fresh.issue_tokens(client, fresh.user_login, ("extern.api",), grant=grant)  # a refresh
+    fresh.clock.advance(half - 100)
+    expires_at = fresh.clock.now() + fresh.code_lifetime
+    fresh.create_code(AuthorizationCode("c", "http://x", ("openid",), "u", expires_at))
+    fresh.clock.advance(fresh.code_lifetime)  # the grant's first date and the code are past
+    fresh.issue_tokens(client, None, ("extern.api",))
+    assert grant in fresh.state.grants  # extended by the refresh
+    assert fresh.state.codes == {}

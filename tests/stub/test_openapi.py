@@ -224,3 +224,14 @@ def test_unknown_paths_and_methods_match_the_error_schemas(
     answer = requests.request(method, f"{site.base_url}{path}", timeout=TIMEOUT)
     assert answer.status_code in {404, 405}
     jsonschema.validate(answer.json(), spec["components"]["schemas"][schema])
+
+
+def test_the_smallest_skip_and_take_match_the_document(openapi: OpenAPI, site: Site) -> None:
+    token = get_token(site)["access_token"]
+    answer = requests.get(
+        f"{site.base_url}/v1?skip=0&take=0",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200
+    openapi.validate_request(RequestsOpenAPIRequest(answer.request))
