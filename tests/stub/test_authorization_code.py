@@ -287,3 +287,9 @@ def test_refresh_after_authorization_code(site: Site) -> None:
         "scope": "extern.api",
     }
     assert get_token(site, form)["scope"] == "extern.api"
+
+
+def test_pkce_a_well_formed_wrong_verifier_is_invalid_grant(site: Site) -> None:
+    url = authorize_url(site, code_challenge="p" * 43, code_challenge_method="plain")
+    code = redirect_params(site.authorize(url))["code"]
+    assert oauth_error(exchange(site, code, code_verifier="q" * 43)) == "invalid_grant"
