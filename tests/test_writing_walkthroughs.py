@@ -112,9 +112,17 @@ def pattern(expected: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in expected.split("...")))
 
 
+#: The Makefile's settings (`SOURCEDIR ?= docs`, ...): a make around this test, such as
+#: `make bench` passing SOURCEDIR of its snapshot, exports them, and a writer has none.
+MAKEFILE_SETTINGS = set(
+    re.findall(r"^([A-Z_]+) *\?=", (REPO / "Makefile").read_text(encoding="utf-8"), re.M)
+)
+
+
 def run(copy: Path, command: str, expected: list[str], where: str) -> None:
     # A writer's shell: no preview switch, and no make around it (as when `make test` runs this).
     outside = {"ALLOW_UNTRANSLATED", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}
+    outside |= MAKEFILE_SETTINGS
     environ = {key: value for key, value in os.environ.items() if key not in outside}
     result = subprocess.run(  # noqa: S602
         command,
