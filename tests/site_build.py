@@ -6,12 +6,23 @@ own, and `from conftest import ...` would find whichever was imported last.
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from bs4 import BeautifulSoup
 
 REPO = Path(__file__).resolve().parent.parent
+SPHINX_BUILD = Path(sys.executable).parent / "sphinx-build"
+
+#: conf.py of a small test project that shows examples from the real snippets/.
+EXAMPLES_CONF = f"""
+import sys
+sys.path.insert(0, {str(REPO / "docs" / "_ext")!r})
+extensions = ["sphinx_tabs.tabs", "examples"]
+examples_dir = "../snippets"
+language = "ru"
+"""
 LANGUAGES = ("ru", "en")
 
 

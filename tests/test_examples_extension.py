@@ -3,21 +3,11 @@
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from site_build import REPO
-
-SPHINX_BUILD = Path(sys.executable).parent / "sphinx-build"
-
-CONF = f"""
-import sys
-sys.path.insert(0, {str(REPO / "docs" / "_ext")!r})
-extensions = ["sphinx_tabs.tabs", "examples"]
-examples_dir = "../snippets"
-language = "ru"
-"""
+from site_build import EXAMPLES_CONF as CONF
+from site_build import SPHINX_BUILD
 
 INDEX = """\
 Примеры

@@ -2,21 +2,11 @@
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from site_build import REPO, html_pages, make_html
-
-SPHINX_BUILD = Path(sys.executable).parent / "sphinx-build"
-
-CONF = f"""
-import sys
-sys.path.insert(0, {str(REPO / "docs" / "_ext")!r})
-extensions = ["sphinx_tabs.tabs", "examples"]
-examples_dir = "../snippets"
-language = "ru"
-"""
+from site_build import EXAMPLES_CONF as CONF
+from site_build import SPHINX_BUILD, html_pages, make_html
 
 #: Pages that show one example in different places: at different lines, after other tabs
 #: (so sphinx-tabs numbers them differently), twice on a page, under the root and deeper.
