@@ -9,6 +9,8 @@ SPHINXOPTS ?=
 JOBS       ?= 1
 DOCS_LANG  ?= ru
 PYTEST_ARGS ?=
+# make snippets records every task's outputs, or only those of the task folders named here.
+TASK       ?=
 # Two pytest workers: much of the suite waits on the stub, the browser and the builds.
 TEST_WORKERS ?= 2
 # Processes mutmut runs at once (make mutate), and which mutants (names or globs; all when
@@ -120,8 +122,8 @@ stub: $(READY)  ## start the sandbox on 127.0.0.1:8401 (test) and :8402 (product
 	$(BIN)/python -m extern_stub --test-port $(STUB_TEST_PORT) --production-port $(STUB_PRODUCTION_PORT) $(STUB_ARGS)
 
 .PHONY: snippets
-snippets: $(READY)  ## run every example in snippets/ against a seeded stub and re-record its output
-	$(BIN)/python tests/snippets_runner.py
+snippets: $(READY)  ## run the examples in snippets/ (TASK=<folder>: one task's) against a seeded stub and re-record their output
+	$(BIN)/python tests/snippets_runner.py $(TASK)
 
 .PHONY: doctest
 doctest: $(READY)  ## run the pages' Python sessions against a seeded stub; failures name file and line

@@ -8,9 +8,9 @@ Everything is found on disk: a task is a folder of snippets/, an example is a fi
 whose suffix is one of `LANGUAGES`, and what the sandbox must receive when the task runs
 is the folder's `expect.toml` (see `Task` and `match_requests`).
 
-Run as a script, it starts a seeded stub in-process and rewrites
-snippets/<task>/output.<site>.txt from the examples of each task, which must all print
-the same.
+Run as a script (`make snippets`, or `make snippets TASK=<folder>` for one task), it
+starts a seeded stub in-process and rewrites snippets/<task>/output.<site>.txt from the
+examples of each task, which must all print the same and send what its expect.toml says.
 """
 
 from __future__ import annotations
@@ -644,11 +644,12 @@ def match_requests(task: Task, received: list[RecordedRequest], site: Site) -> l
 # -- recording -------------------------------------------------------------------------------
 
 
-def record(stub: StubServer) -> list[Path]:
-    """Run every example on both sites; write each task's output where it changed.
+def record(stub: StubServer, chosen: list[Task] | None = None) -> list[Path]:
+    """Run every example (of the `chosen` tasks) on both sites; write outputs that changed.
 
-    The examples of a task must all print the same, or nothing is written. Languages whose
-    toolchain this machine lacks are left out, with a warning.
+    The examples of a task must all print the same, and the sandbox must receive what the
+    task's expect.toml lists, or nothing is written. Languages whose toolchain this machine
+    lacks are left out, with a warning.
     """
     written = []
     everything = examples()
@@ -657,7 +658,12 @@ def record(stub: StubServer) -> list[Path]:
         if problem := missing_toolchain(language):
             skipped[language.suffix] = problem
             print(f"warning: not run: {problem}", file=sys.stderr)
-    for task in tasks():
+    for task in tasks() if chosen is None else chosen:
+        if not task.requests:
+            raise SystemExit(
+                f"{task.folder.relative_to(REPO)}/{EXPECT}: list the requests the sandbox"
+                " must receive (see snippets/README.md)"
+            )
         group = [e for e in everything if e.task == task.name and e.path.suffix not in skipped]
         for name in SITES:
             site = stub.sites[name]
@@ -667,6 +673,11 @@ def record(stub: StubServer) -> list[Path]:
                 result = run(example, site.env(), site)
                 if result.returncode != 0 or result.stderr:
                     raise SystemExit(f"{example.id} failed on {name}:\n{result.output}")
+                if problems := match_requests(task, site.requests, site):
+                    raise SystemExit(
+                        f"{example.id} on {name}: the sandbox did not receive what"
+                        f" {task.folder.relative_to(REPO)}/{EXPECT} lists:\n" + "\n".join(problems)
+                    )
                 outputs[example.id] = public(result.stdout, site)
             if not outputs:
                 continue
@@ -683,15 +694,30 @@ def record(stub: StubServer) -> list[Path]:
     return written
 
 
-def main() -> None:
-    """`make snippets`: re-record every output against a seeded stub."""
+def chosen_tasks(names: list[str]) -> list[Task]:
+    """The tasks of the folders `names` (all when none is named)."""
+    folders = {folder.name: folder for folder in task_folders()}
+    unknown = [name for name in names if name not in folders]
+    if unknown:
+        raise SystemExit(
+            f"no such task folder: {', '.join(f'snippets/{name}/' for name in unknown)}"
+            f" (there are: {', '.join(folders)})"
+        )
+    return [Task.load(folders[name]) for name in names] if names else tasks()
+
+
+def main(argv: list[str]) -> None:
+    """`make snippets [TASK=<folder>]`: re-record the outputs against a seeded stub."""
+    chosen = chosen_tasks(argv)
     # The same seed and polling interval as the tests' stub fixture.
     with StubServer(seed=SEED, device_interval=DEVICE_INTERVAL) as stub:
-        changed = record(stub)
+        changed = record(stub, chosen)
     for path in changed:
         print(f"recorded {path.relative_to(REPO)}")
-    print(f"{len(changed)} output files changed, {len(examples())} examples run on both sites")
+    names = {task.name for task in chosen}
+    count = sum(1 for example in examples() if example.task in names)
+    print(f"{len(changed)} output files changed, {count} examples run on both sites")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -7,6 +7,7 @@ file that is not collected fails the suite; a language whose toolchain is missin
 and fails when CI is set. Running and recording share tests/snippets_runner.py.
 """
 
+import dataclasses
 import os
 import re
 import runpy
@@ -31,6 +32,7 @@ from snippets_runner import (
     Language,
     Run,
     Task,
+    chosen_tasks,
     device_polls,
     examples,
     file_name,
@@ -39,6 +41,7 @@ from snippets_runner import (
     match_requests,
     missing_toolchain,
     public,
+    record,
     run,
     state_of,
     task_folders,
@@ -154,6 +157,25 @@ def test_tab_order_matches_the_runner() -> None:
 def test_example_is_lint_clean(example: Example) -> None:
     require(example.language, linting=True)
     assert lint(example) == ""
+
+
+# -- make snippets: records only what runs as expect.toml says --------------------------------
+
+
+def test_recording_refuses_requests_that_expect_toml_does_not_list(stub: StubServer) -> None:
+    task = TASKS["client-credentials"]
+    wrong = dataclasses.replace(task, requests=({**task.requests[0], "status": 400},))
+    with pytest.raises(SystemExit, match=r"client-credentials/expect.toml lists:\n.*status"):
+        record(stub, [wrong])
+    with pytest.raises(SystemExit, match=r"client-credentials/expect.toml: list the requests"):
+        record(stub, [dataclasses.replace(task, requests=())])
+
+
+def test_recording_one_task() -> None:
+    assert [task.name for task in chosen_tasks(["first-request"])] == ["first-request"]
+    assert chosen_tasks([]) == tasks()
+    with pytest.raises(SystemExit, match=r"no such task folder: snippets/token-refres/"):
+        chosen_tasks(["token-refres"])
 
 
 # -- every example, both sites: the recorded output and what the stub received ---------------

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
-from site_build import REPO
+from site_build import LANGUAGES, REPO, soup
 
 WRITING = REPO / "docs" / "writing.md"
 LABEL = re.compile(r"^\((?P<label>[\w-]+)\)=$", re.MULTILINE)
+EXAMPLE = re.compile(r"^\.\. example:: (\S+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,9 @@ def run(copy: Path, command: str, expected: list[str], where: str) -> None:
 
 def test_the_page_has_walkthroughs() -> None:
     found = walkthroughs()
-    assert {"writing-job-new-page", "writing-job-changed-page"} <= set(found)
+    assert {"writing-job-new-page", "writing-job-changed-page", "writing-job-new-example"} <= set(
+        found
+    )
     for label, steps in found.items():
         assert any(step.kind == "console" for step in steps), label
 
@@ -163,6 +166,16 @@ def test_walkthroughs_work_as_written(tmp_path: Path) -> None:
             else:
                 (copy / step.path).parent.mkdir(parents=True, exist_ok=True)
                 (copy / step.path).write_text(step.text, encoding="utf-8")
+    # What the writer then sees in the browser: each example a page names, with its output.
+    for page in (copy / "docs").rglob("*.rst"):
+        for name in EXAMPLE.findall(page.read_text(encoding="utf-8")):
+            output = (copy / "snippets" / name / "output.test.txt").read_text(encoding="utf-8")
+            for lang in LANGUAGES:
+                built = copy / "_build" / "html" / lang / page.relative_to(copy / "docs")
+                built = built.with_suffix(".html")
+                shown = soup(built).select_one(f"div.example-{name}")
+                assert shown is not None, f"{built}: no example {name}"
+                assert output.strip() in shown.get_text(), f"{built}: {name} without its output"
 
 
 @pytest.mark.parametrize(

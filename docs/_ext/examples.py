@@ -141,7 +141,8 @@ class ExampleDirective(_ExampleBase):
             output = Path(name, f"output.{site}.txt")
             if not (folder.parent / output).is_file():
                 raise self.error(
-                    f"example {name!r}: no recorded output {output}; run make snippets"
+                    f"example {name!r}: no recorded output {output};"
+                    f" run `make snippets TASK={name}`"
                 )
             outputs[site] = [
                 f".. literalinclude:: {self.snippet(output)}",
