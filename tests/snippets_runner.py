@@ -434,6 +434,30 @@ def masked(text: str) -> str:
     return RANDOM.sub(r"\1=<random>", text)
 
 
+def mismatch(example: Example, site: str, printed: str) -> str:
+    """Where `printed` (with public addresses) departs from the recorded output: '' if nowhere.
+
+    Names the output file and its first differing line, as a writer looks it up.
+    """
+    recorded = example.recorded(site)
+    if masked(printed) == masked(recorded):
+        return ""
+    old, new = masked(recorded).splitlines(), masked(printed).splitlines()
+    number = next(
+        (n for n, (a, b) in enumerate(zip(old, new, strict=False), 1) if a != b),
+        min(len(old), len(new)) + 1,
+    )
+
+    def line(lines: list[str]) -> str:
+        return repr(lines[number - 1]) if number <= len(lines) else "(nothing: the end)"
+
+    return (
+        f"{example.output_file(site).relative_to(REPO)}:{number}: {example.id} no longer prints"
+        f" the recorded output on {site}\n  recorded: {line(old)}\n  printed:  {line(new)}\n"
+        f"If the new output is right, record it: make snippets TASK={example.task}"
+    )
+
+
 def state_of(text: str) -> str | None:
     match = STATE.search(text)
     return match.group(1) if match else None

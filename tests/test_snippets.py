@@ -37,8 +37,8 @@ from snippets_runner import (
     examples,
     file_name,
     lint,
-    masked,
     match_requests,
+    mismatch,
     missing_toolchain,
     public,
     record,
@@ -178,6 +178,20 @@ def test_recording_one_task() -> None:
         chosen_tasks(["token-refres"])
 
 
+def test_an_output_that_no_longer_matches_is_named_by_file_and_line() -> None:
+    example = next(e for e in ALL if e.task == "client-credentials")
+    recorded = example.recorded("test")
+    assert mismatch(example, "test", recorded) == ""
+    line = recorded.splitlines().index("expires_in: 86400") + 1
+    problem = mismatch(example, "test", recorded.replace("expires_in: 86400", "expires_in: 3600"))
+    assert problem.startswith(f"snippets/client-credentials/output.test.txt:{line}: "), problem
+    assert "recorded: 'expires_in: 86400'\n  printed:  'expires_in: 3600'" in problem
+    assert problem.endswith("make snippets TASK=client-credentials")
+    longer = mismatch(example, "test", recorded + "one more line\n")
+    assert f"output.test.txt:{len(recorded.splitlines()) + 1}: " in longer
+    assert "recorded: (nothing: the end)" in longer
+
+
 # -- every example, both sites: the recorded output and what the stub received ---------------
 
 
@@ -190,7 +204,7 @@ def test_example_prints_the_recorded_output(
     result = run(example, site.env(), site)
     assert result.returncode == 0, result.output
     assert result.stderr == ""
-    assert masked(public(result.stdout, site)) == masked(example.recorded(site_name))
+    assert not (problem := mismatch(example, site_name, public(result.stdout, site))), problem
     assert_clean(result, site)
     assert match_requests(TASKS[example.task], site.requests, site) == []
 
@@ -512,4 +526,4 @@ def test_copied_code_runs_unchanged(
     site = stub.sites["test"]
     result = run(example, site.env(), site, command=command, cwd=tmp_path)
     assert result.returncode == 0, result.output
-    assert masked(public(result.stdout, site)) == masked(example.recorded("test"))
+    assert not (problem := mismatch(example, "test", public(result.stdout, site))), problem
