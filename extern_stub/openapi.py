@@ -24,6 +24,12 @@ NO_STORE = {
     "Pragma": {"schema": {"const": "no-cache"}},
 }
 
+DESCRIPTION = (
+    "A local stand-in for one Kontur environment: the OpenID provider (/connect, /.well-known) "
+    "and the Extern API (/v1) on one base URL. Errors under /connect use the OAuth shape, "
+    "elsewhere the Extern API shape."
+)
+
 
 def ref(name: str) -> dict[str, str]:
     """A reference to the schema ``name``."""
@@ -74,6 +80,17 @@ EXTERN_ERRORS = {
     "403": extern_error("The access token lacks the scope extern.api."),
     "413": extern_error("The body is larger than 64 KiB."),
     "429": extern_error("More than 20 requests of this client in flight."),
+}
+# What the two HTML forms (login-and-consent, device approval) answer besides their own pages.
+FORM_ERRORS = {
+    "403": html_page(
+        "Posted from another origin, or without the anti-forgery token of the page (the page "
+        "again)."
+    ),
+    "429": html_page(
+        "Too many wrong codes or passwords: try again after Retry-After seconds (the page again)."
+    ),
+    **IDENTITY_ERRORS,
 }
 
 FORM_BODY = {
@@ -333,15 +350,7 @@ def build(base_url: str) -> dict[str, Any]:
                             JSON: {"schema": ref("OAuthError")},
                         },
                     },
-                    "403": html_page(
-                        "Posted from another origin, or without the anti-forgery token of the "
-                        "page (the page again)."
-                    ),
-                    "429": html_page(
-                        "Too many wrong codes or passwords: try again after Retry-After seconds "
-                        "(the page again)."
-                    ),
-                    **IDENTITY_ERRORS,
+                    **FORM_ERRORS,
                 },
             },
         },
@@ -366,15 +375,7 @@ def build(base_url: str) -> dict[str, Any]:
                             JSON: {"schema": ref("OAuthError")},
                         },
                     },
-                    "403": html_page(
-                        "Posted from another origin, or without the anti-forgery token of the "
-                        "page (the page again)."
-                    ),
-                    "429": html_page(
-                        "Too many wrong codes or passwords: try again after Retry-After seconds "
-                        "(the page again)."
-                    ),
-                    **IDENTITY_ERRORS,
+                    **FORM_ERRORS,
                 },
             },
         },
@@ -519,11 +520,7 @@ def build(base_url: str) -> dict[str, Any]:
         "info": {
             "title": "Kontur identity provider and Extern API (local stub)",
             "version": "1",
-            "description": (
-                "A local stand-in for one Kontur environment: the OpenID provider (/connect, "
-                "/.well-known) and the Extern API (/v1) on one base URL. Errors under /connect "
-                "use the OAuth shape, elsewhere the Extern API shape."
-            ),
+            "description": DESCRIPTION,
         },
         "servers": [{"url": base_url}],
         "tags": [

@@ -18,14 +18,15 @@ from extern_stub.app import URL_MAP
 CALLBACK = "http://127.0.0.1:8400/callback"
 
 
-@pytest.fixture(scope="module")
+# Function-scoped, so mutation testing sees every test here reach the document's code.
+@pytest.fixture
 def spec(stub_server: StubServer) -> dict:
     answer = requests.get(f"{stub_server.sites['test'].base_url}/openapi.json", timeout=TIMEOUT)
     assert answer.status_code == 200
     return answer.json()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def openapi(spec: dict) -> OpenAPI:
     return OpenAPI.from_dict(spec)
 
