@@ -1,19 +1,20 @@
 """/openapi.json describes every endpoint, and every answer of the stub matches it."""
 
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import jsonschema
 import pytest
 import requests
 from openapi_core import OpenAPI
 from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAPIResponse
+from openapi_core.exceptions import OpenAPIError
 from openapi_core.validation.response.exceptions import InvalidData
 from openapi_spec_validator import validate
 from stub_helpers import TIMEOUT, client_credentials, get_token, post_device_form, post_from_page
 
 from extern_stub import Site, StubServer
-from extern_stub.app import URL_MAP
+from extern_stub.app import URL_MAP, is_identity_path
 
 CALLBACK = "http://127.0.0.1:8400/callback"
 
@@ -236,3 +237,174 @@ def test_the_smallest_skip_and_take_match_the_document(openapi: OpenAPI, site: S
     )
     assert answer.status_code == 200
     openapi.validate_request(RequestsOpenAPIRequest(answer.request))
+
+
+# JSON Schema 2020-12's keywords and OpenAPI 3.1's additions to them. A misspelt keyword is
+# legal JSON Schema (unknown keywords are ignored), so it would silently check nothing.
+SCHEMA_KEYWORDS = {
+    *jsonschema.Draft202012Validator.VALIDATORS,
+    *("$schema", "$id", "$anchor", "$dynamicAnchor", "$defs", "$comment", "$vocabulary"),
+    *("title", "description", "default", "examples", "deprecated", "readOnly", "writeOnly"),
+    *("format", "contentMediaType", "contentEncoding", "contentSchema"),
+    *("discriminator", "xml", "externalDocs", "example"),
+}
+
+
+def schemas_in(node: object, where: str = "#") -> Iterator[tuple[str, dict]]:
+    """Every schema object of the document (under a ``schema`` key or a component), with
+    where it is, and the schemas nested in it."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "schema" or where == "#/components/schemas":
+                yield from nested_schemas(value, f"{where}/{key}")
+            else:
+                yield from schemas_in(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from schemas_in(value, f"{where}/{index}")
+
+
+def nested_schemas(schema: object, where: str) -> Iterator[tuple[str, dict]]:
+    if not isinstance(schema, dict):
+        return
+    yield where, schema
+    for key in ("properties", "$defs", "patternProperties"):
+        for name, inner in schema.get(key, {}).items():
+            yield from nested_schemas(inner, f"{where}/{key}/{name}")
+    for key in ("items", "additionalProperties", "not", "contains", "propertyNames"):
+        yield from nested_schemas(schema.get(key), f"{where}/{key}")
+    for key in ("allOf", "anyOf", "oneOf", "prefixItems"):
+        for index, inner in enumerate(schema.get(key, [])):
+            yield from nested_schemas(inner, f"{where}/{key}/{index}")
+
+
+def test_schemas_use_only_known_keywords(spec: dict) -> None:
+    found = list(schemas_in(spec))
+    assert len(found) > 50  # the walk reaches the operations' and the components' schemas
+    unknown = {where: set(schema) - SCHEMA_KEYWORDS for where, schema in found}
+    assert {where: keys for where, keys in unknown.items() if keys} == {}
+
+
+def operations(spec: dict) -> Iterator[tuple[str, str, dict]]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_security_names_declared_schemes(spec: dict) -> None:
+    schemes = set(spec["components"]["securitySchemes"])
+    named = {
+        name
+        for _, _, operation in operations(spec)
+        for requirement in operation.get("security", [])
+        for name in requirement
+    }
+    assert named == schemes
+
+
+def test_tags_are_declared_and_follow_the_servers_split(spec: dict) -> None:
+    declared = [tag["name"] for tag in spec["tags"]]
+    for path, method, operation in operations(spec):
+        (tag,) = operation["tags"]
+        assert tag in declared, (path, method, tag)
+        if path == "/openapi.json":
+            assert tag == "stub"
+        else:
+            assert (tag == "identity") == is_identity_path(path), (path, method, tag)
+
+
+def test_operations_ask_for_the_credentials_the_server_checks(spec: dict) -> None:
+    """The Extern API and userinfo need a bearer token; the token endpoints take Basic too."""
+    for path, method, operation in operations(spec):
+        security = operation.get("security", [])
+        if path.startswith(("/v1", "/connect/userinfo")):
+            assert security == [{"bearer": []}], (path, method)
+        elif path in {"/connect/token", "/connect/deviceauthorization"}:
+            assert security == [{}, {"basic": []}], (path, method)
+        else:
+            assert security == [], (path, method)
+
+
+def documented(openapi: OpenAPI, prepared: requests.PreparedRequest) -> bool:
+    """Whether the document accepts the request."""
+    try:
+        openapi.validate_request(RequestsOpenAPIRequest(prepared))
+    except OpenAPIError:
+        return False
+    return True
+
+
+def accepted(answer: requests.Response) -> bool:
+    """Whether the server did what was asked: a 2xx, not an error page or error redirect."""
+    return answer.ok and answer.status_code != 302
+
+
+# Successful GETs that send every query parameter the document describes, one per operation.
+QUERY_CASES = ["authorize page with every parameter", "accounts", "device page with a code"]
+# A parameter that only means something with another: left out together (RFC 7636 4.3).
+LEFT_OUT_TOGETHER = {"code_challenge": {"code_challenge_method"}}
+
+
+@pytest.mark.parametrize("name", QUERY_CASES)
+def test_query_parameters_agree_with_the_server(
+    openapi: OpenAPI, spec: dict, site: Site, name: str
+) -> None:
+    """Each parameter of a successful request is documented, and leaving it out is refused by
+    the server exactly when the document calls it required."""
+    good = {**interactions(site), **query_cases(site)}[name]()
+    assert accepted(good), good.text
+    url = urllib.parse.urlsplit(good.request.url)
+    sent = urllib.parse.parse_qsl(url.query)
+    operation = spec["paths"][url.path]["get"]
+    described = {p["name"]: p.get("required", False) for p in operation["parameters"]}
+    assert sorted(key for key, _ in sent) == sorted(described)
+    for left_out in described:
+        gone = {left_out, *LEFT_OUT_TOGETHER.get(left_out, ())}
+        query = urllib.parse.urlencode([(key, value) for key, value in sent if key not in gone])
+        without = requests.Request(
+            "GET", url._replace(query=query).geturl(), headers=dict(good.request.headers)
+        ).prepare()
+        with requests.Session() as session:
+            answer = session.send(without, allow_redirects=False, timeout=TIMEOUT)
+        assert accepted(answer) == documented(openapi, without), (left_out, answer.status_code)
+        assert accepted(answer) != described[left_out], left_out
+
+
+def query_cases(site: Site) -> dict[str, Callable[[], requests.Response]]:
+    def authorize() -> requests.Response:
+        query = {
+            "response_type": "code",
+            "client_id": site.client_id,
+            "redirect_uri": CALLBACK,
+            "scope": "openid extern.api",
+            "state": "s",
+            "nonce": "n",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        }
+        return requests.get(f"{site.base_url}/connect/authorize", params=query, timeout=TIMEOUT)
+
+    def device_page() -> requests.Response:
+        form = {"client_id": site.client_id, "client_secret": site.api_key, "scope": "extern.api"}
+        codes = requests.post(
+            f"{site.base_url}/connect/deviceauthorization", data=form, timeout=TIMEOUT
+        ).json()
+        return requests.get(codes["verification_uri_complete"], timeout=TIMEOUT)
+
+    return {
+        "authorize page with every parameter": authorize,
+        "device page with a code": device_page,
+    }
+
+
+def test_every_documented_body_is_required_by_document_and_server(
+    openapi: OpenAPI, spec: dict, site: Site
+) -> None:
+    with_bodies = [(path, method) for path, method, op in operations(spec) if "requestBody" in op]
+    assert len(with_bodies) >= 4
+    for path, method in with_bodies:
+        empty = requests.Request(method.upper(), f"{site.base_url}{path}").prepare()
+        with requests.Session() as session:
+            answer = session.send(empty, allow_redirects=False, timeout=TIMEOUT)
+        assert not accepted(answer), (path, answer.status_code)
+        assert not documented(openapi, empty), path
