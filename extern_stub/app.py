@@ -93,7 +93,12 @@ class SiteApp:
         except Exception:
             # A bug in the stub, never the client's fault; still answer in the right shape.
             logger.exception("unexpected error on %s %s", request.method, request.path)
-            response = self.error_response(request.path, 500, "internal error", trace_id)
+            response = self.error_response(
+                request.path,
+                500,
+                "The sandbox failed on this request; its log has the details.",
+                trace_id,
+            )
         response.headers["X-Kontur-Trace-Id"] = trace_id
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
@@ -180,7 +185,7 @@ class SiteApp:
             return self.error_response(request.path, 404, message, trace_id)
         except HTTPException as error:
             status = error.code or 400
-            message = error.description or "bad request"
+            message = error.description or "The request is malformed."
             return self.error_response(request.path, status, message, trace_id)
 
     @staticmethod

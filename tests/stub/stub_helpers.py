@@ -66,7 +66,7 @@ def oauth_error(answer: requests.Response, status: int = 400) -> str:
     assert len(answer.headers["X-Kontur-Trace-Id"]) == 32
     body = answer.json()
     assert set(body) == {"error", "error_description"}
-    assert body["error_description"]
+    assert_sentence(body["error_description"])
     return body["error"]
 
 
@@ -79,7 +79,20 @@ def extern_error(answer: requests.Response, status: int) -> str:
     assert body["status-code"] == status
     assert body["trace-id"] == answer.headers["X-Kontur-Trace-Id"]
     assert body["id"].startswith("urn:error:externapi:")
+    assert_sentence(body["message"])
     return body["id"].removeprefix("urn:error:externapi:")
+
+
+# A parameter name may open a sentence in lower case ("client_id is missing.").
+PARAMETER_FIRST = re.compile(r"[a-z]+_[a-z_]+\b|[a-z]+ (?:is|must) ")
+
+
+def assert_sentence(text: str) -> None:
+    """Error descriptions are read by people: one sentence, opened by a capital letter or a
+    parameter name, closed by a full stop, not shouted."""
+    assert text[:1].isupper() or PARAMETER_FIRST.match(text), text
+    assert text.endswith("."), text
+    assert not text.isupper(), text
 
 
 def csrf_field(page: requests.Response) -> str:

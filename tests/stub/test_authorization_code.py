@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 import requests
-from stub_helpers import api_get, call_token, get_token, oauth_error
+from stub_helpers import api_get, assert_sentence, call_token, get_token, oauth_error
 
 from extern_stub import AuthorizeError, Site
 
@@ -173,7 +173,7 @@ def test_bad_requests_redirect_back_with_an_error(site: Site, overrides: dict, e
     assert answer.status_code == 302
     params = redirect_params(answer.headers["Location"])
     assert params["error"] == error
-    assert params["error_description"]
+    assert_sentence(params["error_description"])
     assert params.get("state") == (None if "state" in overrides else "xyz-42")
 
 
