@@ -2,6 +2,7 @@
 
 import re
 import time
+import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -11,6 +12,8 @@ import requests
 from extern_stub import Site
 
 TIMEOUT = 5
+# The redirect URI registered for the demo client of both sites.
+CALLBACK = "http://127.0.0.1:8400/callback"
 
 
 def call_token(site: Site, data: dict | None = None, **kwargs) -> requests.Response:
@@ -129,3 +132,31 @@ def limit_reached(site: Site, token: str, path: str = "/v1") -> Iterator[list[Fu
             assert time.monotonic() < deadline, "the 20 requests never were in flight at once"
             time.sleep(0.01)
         yield held
+
+
+def sign_in(
+    site: Site, scope: str = "openid extern.api", verifier: str | None = None, **extra: str
+) -> dict:
+    """The token response after the demo user signs in (authorization code flow); ``extra``
+    goes to the authorize request, ``verifier`` (PKCE) to the code exchange."""
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": site.client_id,
+            "redirect_uri": CALLBACK,
+            "scope": scope,
+            "state": "s",
+            **extra,
+        }
+    )
+    location = site.authorize(f"{site.base_url}/connect/authorize?{query}")
+    code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
+    form = {
+        "grant_type": "authorization_code",
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+        "code": code,
+        "redirect_uri": CALLBACK,
+        **({"code_verifier": verifier} if verifier else {}),
+    }
+    return get_token(site, form)

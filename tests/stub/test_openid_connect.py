@@ -5,39 +5,20 @@ The id_token is checked with PyJWT, a library independent of the one that signs 
 reading the key from the JWKS that discovery names, as a relying party does.
 """
 
-import urllib.parse
-
 import jwt
 import pytest
 import requests
-from stub_helpers import TIMEOUT, api_get, call_token, get_token, oauth_error, password_form
+from stub_helpers import (
+    TIMEOUT,
+    api_get,
+    call_token,
+    get_token,
+    oauth_error,
+    password_form,
+    sign_in,
+)
 
 from extern_stub import Site
-
-CALLBACK = "http://127.0.0.1:8400/callback"
-
-
-def sign_in(site: Site, scope: str = "openid extern.api", **extra: str) -> dict:
-    query = urllib.parse.urlencode(
-        {
-            "response_type": "code",
-            "client_id": site.client_id,
-            "redirect_uri": CALLBACK,
-            "scope": scope,
-            "state": "s",
-            **extra,
-        }
-    )
-    location = site.authorize(f"{site.base_url}/connect/authorize?{query}")
-    code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
-    form = {
-        "grant_type": "authorization_code",
-        "client_id": site.client_id,
-        "client_secret": site.api_key,
-        "code": code,
-        "redirect_uri": CALLBACK,
-    }
-    return get_token(site, form)
 
 
 def verify(site: Site, id_token: str) -> dict:
