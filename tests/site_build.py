@@ -4,6 +4,7 @@ A module of its own, not conftest.py: the test folders have conftest.py files of
 own, and `from conftest import ...` would find whichever was imported last.
 """
 
+import importlib
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 REPO = Path(__file__).resolve().parent.parent
+EXTENSIONS = REPO / "docs" / "_ext"
 SPHINX_BUILD = Path(sys.executable).parent / "sphinx-build"
 
 #: conf.py of a small test project that shows examples from the real snippets/.
@@ -86,3 +88,17 @@ def html_pages(root: Path) -> list[str]:
 def soup(path: Path) -> BeautifulSoup:
     """A built page, parsed."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def extension_labels() -> dict[str, dict[str, dict[str, str]]]:
+    """Every extension's table of labels (docs/_ext/labels.py): its file -> ``LABELS``."""
+    found = {}
+    sys.path.insert(0, str(EXTENSIONS))
+    try:
+        for path in sorted(EXTENSIONS.glob("*.py")):
+            table = getattr(importlib.import_module(path.stem), "LABELS", None)
+            if table:
+                found[str(path.relative_to(REPO))] = table
+    finally:
+        sys.path.remove(str(EXTENSIONS))
+    return found

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 from site_build import EXAMPLES_CONF as CONF
-from site_build import SPHINX_BUILD
+from site_build import SPHINX_BUILD, extension_labels
+
+LABELS = extension_labels()["docs/_ext/examples.py"]
 
 INDEX = """\
 Примеры
@@ -39,10 +41,13 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def build(project: Path, out: str = "_build") -> subprocess.CompletedProcess[str]:
+def build(
+    project: Path, out: str = "_build", *options: str, builder: str = "html"
+) -> subprocess.CompletedProcess[str]:
     """Build ``project`` as ``make html`` does, into ``out`` (doctrees inside it)."""
+    strict = ("--fail-on-warning", "--keep-going", "-n")
     return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "--keep-going", "-n", "docs", out],
+        [SPHINX_BUILD, "-b", builder, *strict, *options, "docs", out],
         cwd=project,
         capture_output=True,
         text=True,
@@ -59,6 +64,26 @@ def test_tabs_and_outputs(project: Path) -> None:
     for text in ("hello test", "hello production", "KONTUR_SITE"):
         assert text in html
     assert html.count("group-tab") >= 6  # language and site tabs switch together
+
+
+def test_labels_are_the_extensions_in_the_build_language(project: Path) -> None:
+    """No label is a message of the page; an English build shows them in English anyway."""
+    assert build(project, "_pot", builder="gettext").returncode == 0
+    pot = (project / "_pot" / "index.pot").read_text(encoding="utf-8")
+    assert re.findall(r'^msgid "(.+)"$', pot, re.MULTILINE) == ["Примеры"]
+    assert build(project).returncode == 0
+    result = build(project, "_en", "-D", "language=en")
+    outs = ("_build", "_en")
+    assert result.returncode == 0, result.stderr
+    ru, en = (Path(project, out, "index.html").read_text(encoding="utf-8") for out in outs)
+    for name in ("test", "production"):
+        assert f">{LABELS[name]['ru']}</button>" in ru
+        assert f">{LABELS[name]['en']}</button>" in en
+        assert LABELS[name]["ru"] not in en
+    assert "What the example prints in the" in en
+    # A tab's id is its label's in the source language: the same in both languages.
+    tab_ids = re.compile(r'<button [^>]*id="([^"]+)"')
+    assert tab_ids.findall(ru) == tab_ids.findall(en)
 
 
 def test_one_tab_per_language_in_the_fixed_order(project: Path) -> None:

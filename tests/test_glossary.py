@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from site_build import extension_labels
 
 REPO = Path(__file__).resolve().parent.parent
 GLOSSARY = REPO / "docs" / "glossary.toml"
@@ -101,6 +102,24 @@ def test_translations_keep_addresses_and_literals(catalog: Path) -> None:
         for entry in translated(catalog)
         for value in missing_values(entry)
     ]
+    assert not problems, "\n".join(problems)
+
+
+def test_extension_labels_use_the_glossary() -> None:
+    """The words extensions write in each language (docs/_ext/labels.py), checked alike."""
+    terms = glossary()
+    problems = []
+    for module, table in extension_labels().items():
+        for name, label in table.items():
+            entry = polib.POEntry(msgid=label["ru"], msgstr=label["en"])
+            problems += [
+                f"{module}: label {name!r}: «{term.ru}» is translated without “{term.en}”"
+                for term in missing_terms(entry, terms)
+            ]
+            problems += [
+                f"{module}: label {name!r}: {value} is missing or changed in the translation"
+                for value in missing_values(entry)
+            ]
     assert not problems, "\n".join(problems)
 
 

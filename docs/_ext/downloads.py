@@ -16,8 +16,9 @@ An HTML build copies them into ``downloads/`` of its output.
 
 ``.. downloads:: sandbox`` shows a group as a table (file, version, SHA-256);
 ``.. download-line:: postman`` shows it as a label and one line of links. The column
-titles and the line's label are ordinary paragraphs that gettext extracts into the page's
-``.po`` file; the names, versions and checksums are left out of it.
+titles and the line's label are the extension's (``LABELS``), written in the build's
+language and translated once for every page (see ``labels``); nothing the directives
+write (labels, names, versions, checksums) is a message of the page's ``.po`` file.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from labels import Label, in_language
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
@@ -54,11 +56,20 @@ REPO = Path(__file__).resolve().parents[2]
 OUTPUT_FOLDER = "downloads"
 #: The oldest time a zip file can hold (1980-01-01).
 ZIP_EPOCH = 315532800
-#: Column titles of the table and the label of the one-line form (translated).
-TITLES = ("Файл", "Версия", "SHA-256")
-LINE_LABELS = {
-    "sandbox": "Песочница и примеры (:ref:`как установить <sandbox-start>`):",
-    "postman": "Эти же запросы для Postman (:ref:`как их запустить <sandbox-postman>`):",
+#: The words the directives write, in each language: the table's column titles, and the
+#: label of each group's one-line form.
+LABELS: dict[str, Label] = {
+    "file": {"ru": "Файл", "en": "File"},
+    "version": {"ru": "Версия", "en": "Version"},
+    "sha256": {"ru": "SHA-256", "en": "SHA-256"},
+    "line-sandbox": {
+        "ru": "Песочница и примеры (:ref:`как установить <sandbox-start>`):",
+        "en": "The sandbox and the examples (:ref:`how to install them <sandbox-start>`):",
+    },
+    "line-postman": {
+        "ru": "Эти же запросы для Postman (:ref:`как их запустить <sandbox-postman>`):",
+        "en": "The same requests for Postman (:ref:`how to run them <sandbox-postman>`):",
+    },
 }
 #: Folders and files never published.
 SKIPPED = {"__pycache__", ".pytest_cache", ".DS_Store"}
@@ -288,10 +299,11 @@ class DownloadsDirective(SphinxDirective):
         }
         if self.as_line:
             links = ", ".join(f"`{entry.name} <{link[entry.name]}>`__" for entry in entries)
-            lines = [LINE_LABELS[group], "", links]
+            lines = [self.label(f"line-{group}"), "", links]
         else:
             lines = [".. list-table::", "   :header-rows: 1", "   :class: downloads", ""]
-            lines += [f"   * - {TITLES[0]}", f"     - {TITLES[1]}", f"     - {TITLES[2]}"]
+            lines += [f"   * - {self.label('file')}", f"     - {self.label('version')}"]
+            lines += [f"     - {self.label('sha256')}"]
             for entry in entries:
                 lines += [
                     f"   * - `{entry.name} <{link[entry.name]}>`__",
@@ -304,9 +316,11 @@ class DownloadsDirective(SphinxDirective):
         content = StringList(lines, items=[(source, (line or 1) - 1)] * len(lines))
         self.state.nested_parse(content, self.content_offset, container)
         for paragraph in container.findall(nodes.paragraph):
-            if not paragraph.rawsource.startswith((*TITLES, *LINE_LABELS.values())):
-                paragraph["translatable"] = False  # names, versions, checksums
+            paragraph["translatable"] = False  # labels in the build's language, names, ...
         return [container]
+
+    def label(self, name: str) -> str:
+        return in_language(LABELS[name], self.config.language)
 
 
 class DownloadLineDirective(DownloadsDirective):
@@ -320,4 +334,11 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_directive("download-line", DownloadLineDirective)
     app.connect("builder-inited", _make)
     app.connect("build-finished", _copy_to_output)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {
+        "version": "1.0",
+        # Raised when what the directives write changes: every page is read again. 2: the
+        # labels are the extension's, no longer messages of the pages.
+        "env_version": 2,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

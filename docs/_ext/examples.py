@@ -10,9 +10,10 @@ page), then the output recorded against the sandbox (``output.test.txt``,
 for each site.
 
 Both directives write reStructuredText for sphinx-tabs and ``literalinclude`` and
-parse it, so the code is never pasted, every file is a dependency of the page, and
-the tab labels and captions are ordinary paragraphs that gettext extracts into the
-page's ``.po`` file.
+parse it, so the code is never pasted and every file is a dependency of the page. The
+tab labels and the caption are the extension's (``LABELS``), written in the build's
+language and translated once for every page (see ``labels``): nothing a directive
+writes is a message of the page's ``.po`` file.
 """
 
 from collections.abc import Iterable
@@ -20,11 +21,13 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from labels import Label, in_language
 from page_cache import parse_once
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
+from sphinx_tabs.tabs import SphinxTabsTab
 
 #: Tab label, file suffix and highlighting language of each example language, in tab order;
 #: the first is the default tab. tests/snippets_runner.py knows how to run each.
@@ -36,35 +39,25 @@ LANGUAGES = (
     ("PHP", ".php", "php"),
     ("C#", ".cs", "csharp"),
 )
-#: Site name (as in ``KONTUR_SITE`` and the output file names) and tab label (translated).
-SITES = (("test", "Тестовая площадка"), ("production", "Боевая площадка"))
-#: Caption above the recorded output (translated).
-OUTPUT_CAPTION = "Что выводит пример в :doc:`песочнице </sandbox>`:"
+#: Site names, as in ``KONTUR_SITE`` and the output file names, in tab order.
+SITES = ("test", "production")
+#: The language the pages are written in.
+SOURCE = "ru"
+#: The words the directives write, in each language: each site's tab label, and the
+#: caption above the recorded output.
+LABELS: dict[str, Label] = {
+    "test": {"ru": "Тестовая площадка", "en": "Test environment"},
+    "production": {"ru": "Боевая площадка", "en": "Production environment"},
+    "output": {
+        "ru": "Что выводит пример в :doc:`песочнице </sandbox>`:",
+        "en": "What the example prints in the :doc:`sandbox </sandbox>`:",
+    },
+}
 #: Placeholders of the ``export`` lines: recognisable, and rejected by the real servers.
 PLACEHOLDERS = {
     "test": ("your-test-client-id", "your-test-api-key"),
     "production": ("your-client-id", "your-production-api-key"),
 }
-
-
-def _not_translatable(node: nodes.Node) -> None:
-    """Keep language names (Python, curl) out of the message catalogs."""
-    labels = {label for label, _suffix, _language in LANGUAGES}
-    for child in node.findall(nodes.paragraph):
-        if child.astext() in labels:
-            child["translatable"] = False
-
-
-def _make_labels_translatable(node: nodes.Node, source: str, line: int) -> None:
-    """Give sphinx-tabs' tab buttons a source, so the i18n transform translates them.
-
-    sphinx-tabs moves each label out of its paragraph into a bare ``SphinxTabsTab``
-    node, which Sphinx would skip as a built-in message.
-    """
-    for child in node.findall(nodes.paragraph):
-        if "sphinx-tabs-tab" in child["classes"] and not child.source:
-            child.source, child.line = source, line
-            child.rawsource = child.astext()
 
 
 class _ExampleBase(SphinxDirective):
@@ -86,10 +79,15 @@ class _ExampleBase(SphinxDirective):
         self.env.note_dependency(str(path.resolve()))
         return "/" + (Path(self.config.examples_dir) / relative).as_posix()
 
+    def label(self, name: str) -> str:
+        return in_language(LABELS[name], self.config.language)
+
     def site_tabs(self, bodies: dict[str, list[str]]) -> list[str]:
+        """Tabs labelled in the source language: sphinx-tabs makes the tab's id of its label,
+        so both languages share the ids; ``parse`` then shows the build's language."""
         lines = [".. tabs::", ""]
-        for site, label in SITES:
-            lines += [f"   .. group-tab:: {label}", ""]
+        for site in SITES:
+            lines += [f"   .. group-tab:: {LABELS[site][SOURCE]}", ""]
             lines += [f"      {body}" if body else "" for body in bodies[site]]
             lines.append("")
         return lines
@@ -104,8 +102,13 @@ class _ExampleBase(SphinxDirective):
         self.set_source_info(container)
         content = StringList(lines, items=[(source, (line or 1) - 1)] * len(lines))
         self.state.nested_parse(content, 0, container)
-        _not_translatable(container)
-        _make_labels_translatable(container, source, line)
+        in_source = {LABELS[site][SOURCE]: site for site in SITES}
+        for paragraph in container.findall(nodes.paragraph):
+            if isinstance(paragraph, SphinxTabsTab) and paragraph.astext() in in_source:
+                # A tab button (no source: never a message): its label, in the build's language.
+                paragraph[:] = [nodes.Text(self.label(in_source[paragraph.astext()]))]
+            else:  # language names, the caption: none is a message of the page
+                paragraph["translatable"] = False
         return [container]
 
 
@@ -137,7 +140,7 @@ class ExampleDirective(_ExampleBase):
                 "",
             ]
         outputs: dict[str, list[str]] = {}
-        for site, _label in SITES:
+        for site in SITES:
             output = Path(name, f"output.{site}.txt")
             if not (folder.parent / output).is_file():
                 raise self.error(
@@ -149,7 +152,7 @@ class ExampleDirective(_ExampleBase):
                 "   :language: text",
                 "   :class: example-output",
             ]
-        lines += ["", OUTPUT_CAPTION, "", *self.site_tabs(outputs)]
+        lines += ["", self.label("output"), "", *self.site_tabs(outputs)]
         return self.render(lines, f"example example-{name}")
 
 
@@ -160,7 +163,7 @@ class ExampleEnvDirective(_ExampleBase):
 
     def run(self) -> list[nodes.Node]:
         bodies = {}
-        for site, _label in SITES:
+        for site in SITES:
             client_id, api_key = PLACEHOLDERS[site]
             bodies[site] = [
                 ".. code-block:: sh",
@@ -226,4 +229,11 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-get-outdated", _pages_with_changed_folders)
     app.connect("env-purge-doc", _forget_page)
     app.connect("env-merge-info", _merge_pages)
-    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {
+        "version": "1.0",
+        # Raised when what the directives write changes: every page is read again. 2: the
+        # labels are the extension's, no longer messages of the pages.
+        "env_version": 2,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

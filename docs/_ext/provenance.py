@@ -22,19 +22,20 @@ Each kind is a role for a phrase and a directive for whole paragraphs (or a doct
 The role keeps its text and adds a small badge after it; the directive is an admonition
 whose title is the badge. Both carry the classes ``provenance provenance-<kind>`` (what the
 tests look for) and link to the explanation of the marks (the label ``provenance_target``,
-on the sandbox page). The labels are the extension's, one per language, so every page
-shows the same words; the marked text itself is translated with its page.
+on the sandbox page). The labels are the extension's, one per language, translated once
+for every page (see ``labels``); the marked text itself is translated with its page.
 """
 
 from docutils import nodes
 from docutils.parsers.rst.states import Inliner
+from labels import Label, in_language
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
 #: The label of each kind of mark, per language: the badge and the admonition's title.
-LABELS: dict[str, dict[str, str]] = {
+LABELS: dict[str, Label] = {
     "inferred": {"ru": "Не описано Контуром", "en": "Not documented by Kontur"},  # noqa: RUF001
     "sandbox": {"ru": "Поведение песочницы", "en": "Sandbox behavior"},
 }
@@ -43,7 +44,7 @@ KINDS = tuple(LABELS)
 
 def label(kind: str, language: str) -> str:
     """The words of a mark in the build's language (English for a language without its own)."""
-    return LABELS[kind].get(language, LABELS[kind]["en"])
+    return in_language(LABELS[kind], language)
 
 
 def badge(kind: str, language: str, target: str) -> nodes.Node:
