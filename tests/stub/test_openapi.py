@@ -11,7 +11,14 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest, RequestsOpenAP
 from openapi_core.exceptions import OpenAPIError
 from openapi_core.validation.response.exceptions import InvalidData
 from openapi_spec_validator import validate
-from stub_helpers import TIMEOUT, client_credentials, get_token, post_device_form, post_from_page
+from stub_helpers import (
+    TIMEOUT,
+    assert_sentence,
+    client_credentials,
+    get_token,
+    post_device_form,
+    post_from_page,
+)
 
 from extern_stub import Site, StubServer
 from extern_stub.app import URL_MAP, is_identity_path
@@ -408,3 +415,46 @@ def test_every_documented_body_is_required_by_document_and_server(
             answer = session.send(empty, allow_redirects=False, timeout=TIMEOUT)
         assert not accepted(answer), (path, answer.status_code)
         assert not documented(openapi, empty), path
+
+
+def test_every_description_is_a_sentence(spec: dict) -> None:
+    def descriptions(node: object) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "description" and isinstance(value, str):
+                    yield value
+                else:
+                    yield from descriptions(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from descriptions(value)
+
+    found = list(descriptions(spec))
+    assert len(found) > 40
+    for text in found:
+        assert_sentence(text)
+
+
+def test_defaults_are_what_the_server_uses(spec: dict, site: Site) -> None:
+    token = get_token(site)["access_token"]
+    answer = requests.get(
+        f"{site.base_url}/v1", headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT
+    )
+    assert answer.status_code == 200
+    defaults = {
+        p["name"]: p["schema"]["default"] for p in spec["paths"]["/v1"]["get"]["parameters"]
+    }
+    assert defaults == {name: answer.json()[name] for name in defaults}
+
+
+def test_a_redirect_without_location_would_be_caught(openapi: OpenAPI, site: Site) -> None:
+    answer = interactions(site)["authorize redirect error"]()
+    assert answer.status_code == 302
+    openapi.validate_response(
+        RequestsOpenAPIRequest(answer.request), RequestsOpenAPIResponse(answer)
+    )
+    del answer.headers["Location"]
+    with pytest.raises(OpenAPIError):
+        openapi.validate_response(
+            RequestsOpenAPIRequest(answer.request), RequestsOpenAPIResponse(answer)
+        )
