@@ -38,3 +38,42 @@ def test_a_sample_spreads_over_every_module(tmp_path: Path) -> None:
     picked = mutation.sample(5, folder)
     assert len(picked) == 4
     assert {name[0] for name in picked} == {"a", "b"}
+
+
+MUTATED = """
+def x_answer__mutmut_orig(body):
+    return json_response(body, 200)
+
+
+def x_answer__mutmut_1(body):
+    return json_response(body, None)
+
+
+def x_answer__mutmut_2(body):
+    return json_response(body, 201)
+"""
+
+
+def test_listed_equivalents_count_only_while_their_line_is_still_written(tmp_path: Path) -> None:
+    folder = metas(
+        tmp_path,
+        {"extern_stub.m0.x_answer__mutmut_1": 0, "extern_stub.m0.x_answer__mutmut_2": 0, "k": 1},
+    )
+    (folder / "extern_stub" / "m0.py").write_text(MUTATED)
+    listing = tmp_path / "equivalent.toml"
+    listing.write_text(
+        '["extern_stub.m0.x_answer__mutmut_1"]\n'
+        'line = "return json_response(body, None)"\n'
+        'why = "None is the default status, 200."\n'
+        '["extern_stub.m0.x_answer__mutmut_2"]\n'
+        'line = "return json_response(body, 202)"\n'  # another mutant wrote this line once
+        'why = "stale"\n'
+    )
+    kills = mutation.read(folder, listing)
+    assert kills is not None
+    assert kills.equivalent == ("extern_stub.m0.x_answer__mutmut_1",)
+    assert kills.raw_ratio == 1 / 3
+    assert kills.ratio == 1 / 2
+    assert mutation.mutated_line("extern_stub.m0.x_answer__mutmut_2", folder) == (
+        "return json_response(body, 201)"
+    )
