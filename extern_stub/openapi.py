@@ -284,7 +284,7 @@ def build(base_url: str) -> dict[str, Any]:
                         "headers": NO_STORE,
                         "content": {JSON: {"schema": ref("TokenResponse")}},
                     },
-                    "400": oauth_error("refused; read the error field."),
+                    "400": oauth_error("Refused; read the error field."),
                     **IDENTITY_ERRORS,
                 },
             }
