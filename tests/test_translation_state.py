@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import polib
+import pytest
 from site_build import REPO, soup
 
 NEW_PAGE = "Новая страница\n==============\n\nПервый абзац новой страницы.\n"
@@ -138,3 +139,28 @@ def test_broken_markup_in_a_msgstr_is_named_in_the_po_file(docs_copy: Path, tmp_
         assert re.search(
             rf"api-key\.po:{msgid_line}: WARNING: the translation's markup is broken", build.stderr
         ), build.stderr
+
+
+@pytest.mark.parametrize(
+    ("replacement", "warning"),
+    [(":doc:`/nowhere`", "unknown document"), ("the examples page", "inconsistent")],
+    ids=["target-nowhere", "reference-dropped"],
+)
+def test_a_broken_reference_in_a_msgstr_is_named_in_the_po_file(
+    docs_copy: Path, tmp_path: Path, replacement: str, warning: str
+) -> None:
+    """Sphinx names the page's line; the warning also names the .po file's."""
+    catalog = docs_copy / "locale/en/LC_MESSAGES/api-key.po"
+    reference = ":doc:`/running-examples`"
+    entry = next(e for e in polib.pofile(str(catalog)) if reference in e.msgstr)
+    text = catalog.read_text(encoding="utf-8")
+    broken = entry.msgstr.replace(reference, replacement)
+    catalog.write_text(text.replace(entry.msgstr, broken, 1), encoding="utf-8")
+    msgid_line = text.splitlines().index(f'msgid "{entry.msgid}"') + 1
+    build = make("html-en", docs_copy, tmp_path / "_build")
+    assert build.returncode != 0
+    named = re.findall(
+        rf"api-key\.rst:\d+\S*: WARNING: {warning}.* \(translation: (\S+)\)$", build.stderr, re.M
+    )
+    assert named, build.stderr
+    assert all(po.endswith(f"api-key.po:{msgid_line}") for po in named), named

@@ -10,7 +10,9 @@ warning (so, with ``--fail-on-warning``, an error) in Sphinx's format, naming th
 A message the ``.po`` file lacks (``make po`` not run since the page changed) is named
 at its line in the page; a page without a ``.po`` file at all gets one warning. A
 translation whose markup is broken (docutils names the page's line) is named at its
-``.po`` line too, in any build.
+``.po`` line too, in any build; so is one whose reference points nowhere or that adds or
+drops a reference (Sphinx names the page: ``api-key.rst:77:<translated>:1``): the
+warning gets ``(translation: <po file>:<line>)``.
 
 For a writer's preview, ``translation_allow_untranslated = True`` (conf.py sets it
 from ``ALLOW_UNTRANSLATED=1``) turns the warnings off. Then every such page starts
@@ -22,6 +24,8 @@ A page with anything untranslated is read again on every build, so its warnings 
 never lost to an incremental build.
 """
 
+import logging as std_logging
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -43,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 #: Longest excerpt of a message quoted in a warning.
 EXCERPT = 160
+#: Where Sphinx says a warning comes from: a page's line, maybe inside a translated passage.
+PAGE_LINE = re.compile(r"(?P<path>.+?):(?P<line>\d+)(?P<translated>:<translated>(?::\d+)?)?")
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,60 @@ def _warn(
         logger.warning(text, _excerpt(msgid), location=location, type="i18n", subtype=kind)
 
 
+class _NameTheTranslation(std_logging.Filter):
+    """Add the ``.po`` file and line to Sphinx's warnings about a translated passage.
+
+    Sphinx names only the page: a reference of a msgstr that points nowhere is at
+    ``page.rst:12:<translated>:1``, a msgstr that adds or drops a reference at
+    ``page.rst:12`` (``i18n.inconsistent_references``). The translator needs the entry.
+    """
+
+    def __init__(self, app: Sphinx) -> None:
+        super().__init__()
+        self.app = app
+
+    def filter(self, record: std_logging.LogRecord) -> bool:
+        config = self.app.config
+        if getattr(record, "translation_named", False) or config.language in (
+            None,
+            config.translation_source,
+        ):
+            return True
+        where = PAGE_LINE.fullmatch(str(getattr(record, "location", None) or ""))
+        inconsistent = getattr(record, "type", "") == "i18n" and str(
+            getattr(record, "subtype", "")
+        ).startswith("inconsistent")
+        if where and (where["translated"] or inconsistent):
+            entry = _po_entry(self.app, Path(where["path"]), int(where["line"]))
+            if entry:
+                record.msg = f"{record.msg} (translation: {entry})"
+            record.translation_named = True
+        return True
+
+
+def _po_entry(app: Sphinx, source: Path, line: int) -> str | None:
+    """``<po file>:<line>`` of the entry translating ``source``'s ``line``, if there is one."""
+    env = app.env
+    docname = env.path2doc(str(source)) if env is not None else None
+    if docname is None:
+        return None
+    domain = docname_to_domain(docname, app.config.gettext_compact)
+    po_path = Path(env.srcdir, app.config.locale_dirs[0], app.config.language, "LC_MESSAGES")
+    po_path = (po_path / domain).with_suffix(".po")
+    catalog = _read_catalog(po_path)
+    for message in catalog or ():
+        if any(Path(path).name == source.name and at == line for path, at in message.locations):
+            return f"{_shown(po_path)}:{message.lineno}"
+    return None
+
+
+def _name_the_translation(app: Sphinx) -> None:
+    """Put the filter on Sphinx's warning output (after it turns locations into text)."""
+    for handler in std_logging.getLogger("sphinx").handlers:
+        if isinstance(handler, logging.WarningStreamHandler):
+            handler.addFilter(_NameTheTranslation(app))
+
+
 def _forget_page(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     page_states(env).pop(docname, None)
 
@@ -233,4 +293,5 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-purge-doc", _forget_page)
     app.connect("env-merge-info", _merge_pages)
     app.connect("html-page-context", _add_notice, priority=600)  # after language_links
+    _name_the_translation(app)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
