@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import extern_stub
 from extern_stub.errors import OAUTH_ERROR_CODES
 from extern_stub.sites import DEFAULT_TAKE, MAX_SKIP, MAX_TAKE
 
@@ -519,7 +520,7 @@ def build(base_url: str) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "Kontur identity provider and Extern API (local stub)",
-            "version": "1",
+            "version": extern_stub.__version__,  # the sandbox is what this describes
             "description": DESCRIPTION,
         },
         "servers": [{"url": base_url}],

@@ -20,6 +20,7 @@ from stub_helpers import (
     post_from_page,
 )
 
+import extern_stub
 from extern_stub import Site, StubServer
 from extern_stub.app import URL_MAP, is_identity_path
 
@@ -43,6 +44,7 @@ def test_the_document_is_valid_openapi_31(spec: dict, site: Site) -> None:
     assert spec["openapi"].startswith("3.1")
     validate(spec)  # raises on an invalid document
     assert spec["servers"] == [{"url": site.base_url}]
+    assert spec["info"]["version"] == extern_stub.__version__
 
 
 def test_every_route_is_described(spec: dict) -> None:
