@@ -195,13 +195,12 @@ class SiteApp:
             error = "server_error" if status >= 500 else "invalid_request"
             return oauth_response(OAuthError(error, message, status))
         names = {
-            400: "badRequest",
             404: "notFound",
             405: "methodNotAllowed",
             413: "requestTooLarge",
             414: "uriTooLong",
             431: "headersTooLarge",
-            500: "internalError",
         }
+        # Any other 4xx is the client's bad request, any 5xx the sandbox's own failure.
         name = names.get(status, "badRequest" if status < 500 else "internalError")
         return extern_response(ExternError(status, name, message), trace_id)

@@ -50,7 +50,7 @@ class StubRequestHandler(WSGIRequestHandler):
             return False
         if self.request_version == "HTTP/0.9":
             # "GET /path" is HTTP/0.9, whose answers have no status line: refuse it.
-            self.send_error(400, "The request line must be: METHOD TARGET HTTP/1.1")
+            self.send_error(400, "The request line must be: METHOD TARGET HTTP/1.1.")
             return False
         lengths = {value.strip() for value in self.headers.get_all("Content-Length") or ()}
         if len(lengths) > 1:
@@ -85,16 +85,16 @@ class StubRequestHandler(WSGIRequestHandler):
             target = words[1] if len(words) > 1 else ""
         if code >= 500:
             # An HTTP version http.server cannot speak (505) is still the client's doing.
-            code, message = 400, f"Unsupported HTTP version: {words[-1] if words else ''}"
+            code, message = 400, f"The HTTP version {words[-1] if words else ''} is not supported."
         if self.request_version == "HTTP/0.9":
             # Whatever the request line was, the answer starts with a status line.
             self.request_version = "HTTP/1.0"
         path = urllib.parse.urlsplit(target).path
-        text = message or explain or http.HTTPStatus(code).phrase
+        text = as_sentence(message or explain or http.HTTPStatus(code).phrase)
         response = app.error_response(path, code, text, trace_id)
         body = response.get_data()
         self.close_connection = True
-        self.send_response(code, message)
+        self.send_response(code)  # the standard reason phrase; the body says what was wrong
         for key, value in response.headers.items():
             self.send_header(key, value)
         self.send_header("X-Kontur-Trace-Id", trace_id)
@@ -118,6 +118,12 @@ SECRET_PARAMETER = re.compile(
     r"assertion|authorization)[^=&;\s]*=)[^&;\s\"]*",
     re.IGNORECASE,
 )
+
+
+def as_sentence(text: str) -> str:
+    """http.server's short messages ("Too many headers") as the sentences of the stub's own."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else f"{text}."
 
 
 def redact(text: str) -> str:
