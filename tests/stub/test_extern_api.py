@@ -199,3 +199,23 @@ def test_head_is_answered_without_a_body(site: Site, access_token: str) -> None:
     assert answer.status_code == 200
     assert answer.content == b""
     assert "X-Kontur-Trace-Id" in answer.headers
+
+
+@pytest.mark.parametrize(
+    ("header", "challenge"),
+    [
+        # No credentials: the challenge names no error (RFC 6750 section 3.1).
+        (None, "Bearer"),
+        ("Basic dXNlcjpwYXNz", "Bearer"),
+        ("Bearer ", "Bearer"),
+        # A token the sandbox does not know, or no longer: invalid_token.
+        (f"Bearer {'0' * 64}", 'Bearer error="invalid_token"'),
+    ],
+)
+def test_each_401_challenges_as_rfc_6750_says(
+    site: Site, header: str | None, challenge: str
+) -> None:
+    headers = {"Authorization": header} if header else {}
+    answer = api_get(site, "/v1", None, headers=headers)
+    assert extern_error(answer, 401) == "unauthorized"
+    assert answer.headers["WWW-Authenticate"] == challenge
