@@ -381,7 +381,7 @@ def device_page(site: Site, request: Request, trace_id: str) -> Response:
         if device is None:
             return again("Unknown or expired code. Check the code your application shows.", 400)
         return again("Wrong login or password.", 400)
-    if form.get("action", "approve") == "deny":
+    if form.get("action") == "deny":
         site.deny_device(user_code)
         return render("done.html", site, message="Access denied. You can close this page.")
     site.approve_device(user_code, user.login)
@@ -430,7 +430,7 @@ def refuse_form_post(
     origin = request.headers.get("Origin")
     if origin is not None and origin != f"{request.scheme}://{request.host}":
         return "This form accepts posts from its own page only.", 403, {}
-    cookie = request.cookies.get(csrf_cookie(site), "")
+    cookie = request.cookies.get(csrf_cookie(site))
     sent = form.get(CSRF_FIELD, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
         return "The form has expired or did not come from this page: try again.", 403, {}
@@ -443,10 +443,11 @@ def refuse_form_post(
 
 def signed_in_user(site: Site, form: Mapping[str, str]) -> User | None:
     """The user whose login and password came with ``form``; None when they are wrong."""
-    user = site.registry.users.get(form.get("login", ""))
-    if user is None or not hmac.compare_digest(
-        form.get("password", "").encode("utf-8"), user.password.encode("utf-8")
-    ):
+    user = site.registry.users.get(form.get("login"))  # type: ignore[arg-type]
+    password = form.get("password")
+    if user is None or password is None:
+        return None
+    if not hmac.compare_digest(password.encode(), user.password.encode()):
         return None
     return user
 
@@ -473,7 +474,7 @@ def authorize(site: Site, request: Request, trace_id: str) -> Response:
         return redirect_back(
             redirect_uri, error=error.error, error_description=error.description, state=state
         )
-    client = site.registry.clients.get(params.get("client_id", ""))
+    client = site.registry.clients.get(params.get("client_id"))  # type: ignore[arg-type]
     if client is None:
         raise OAuthError("invalid_client", "Unknown client_id.")
     redirect_uri = params.get("redirect_uri")
@@ -601,7 +602,7 @@ def render_login(
         "login.html",
         status,
         client_name=client.name,
-        scope=fields.get("scope", ""),
+        scope=fields["scope"],
         hidden_fields_html=hidden,
         message=message,
     )

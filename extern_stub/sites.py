@@ -606,7 +606,7 @@ class Site:
             fields["login"] = self.user_login if login is None else login
             fields["password"] = self.user_password if password is None else password
             fields["action"] = "allow" if consent else "deny"
-            target = urllib.parse.urljoin(page.url, form.action or "")
+            target = urllib.parse.urljoin(page.url, form.action)
             answer = browser.post(target, data=fields, allow_redirects=False, timeout=10)
             if not answer.is_redirect:
                 raise AuthorizeError(f"{answer.status_code}: login refused")
@@ -627,7 +627,8 @@ class _FormParser(html.parser.HTMLParser):
 
     def __init__(self) -> None:
         super().__init__()
-        self.action: str | None = None
+        self.action: str = ""
+        self._found = False
         self.fields: list[tuple[str, str]] = []
         self._in_form = False
 
@@ -636,17 +637,21 @@ class _FormParser(html.parser.HTMLParser):
         parser = cls()
         parser.feed(text)
         parser.close()
-        if parser.action is None:
-            raise AuthorizeError("the page has no form")
+        if not parser._found:
+            raise AuthorizeError("The page has no form.")
         return parser
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {key: value or "" for key, value in attrs}
-        if tag == "form" and self.action is None:
+        if tag == "form" and not self._found:
+            # A form without an action posts to the page's own URL (HTML).
             self.action = values.get("action", "")
-            self._in_form = True
-        elif tag == "input" and self._in_form and values.get("type") == "hidden":
-            self.fields.append((values.get("name", ""), values.get("value", "")))
+            self._found = self._in_form = True
+        # A hidden control without a name is not submitted (HTML); a missing value is "".
+        elif (
+            tag == "input" and self._in_form and values.get("type") == "hidden" and "name" in values
+        ):
+            self.fields.append((values["name"], values.get("value", "")))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
