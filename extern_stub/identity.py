@@ -392,6 +392,8 @@ def device_page(site: Site, request: Request, trace_id: str) -> Response:
 
 #: Name of the form field that carries the anti-forgery token.
 CSRF_FIELD = "csrf_token"
+#: Seconds the anti-forgery cookie lives: an hour to fill in a form.
+CSRF_MAX_AGE = 3600
 
 
 def csrf_cookie(site: Site) -> str:
@@ -414,7 +416,7 @@ def form_page(
     token = csrf_token(site, request)
     response = render(template, site, status, csrf_token=token, **values)
     response.set_cookie(
-        csrf_cookie(site), token, path="/", httponly=True, samesite="Strict", max_age=3600
+        csrf_cookie(site), token, path="/", httponly=True, samesite="Strict", max_age=CSRF_MAX_AGE
     )
     return response
 
@@ -431,8 +433,8 @@ def refuse_form_post(
     if origin is not None and origin != f"{request.scheme}://{request.host}":
         return "This form accepts posts from its own page only.", 403, {}
     cookie = request.cookies.get(csrf_cookie(site))
-    sent = form.get(CSRF_FIELD, "")
-    if not cookie or not hmac.compare_digest(cookie.encode(), sent.encode()):
+    sent = form.get(CSRF_FIELD)
+    if not cookie or sent is None or not hmac.compare_digest(cookie.encode(), sent.encode()):
         return "The form has expired or did not come from this page: try again.", 403, {}
     wait = site.locked_out_for()
     if wait:
@@ -513,9 +515,9 @@ def authorize(site: Site, request: Request, trace_id: str) -> Response:
             subject=user.login,
             expires_at=site.clock.now() + site.code_lifetime,
             code_challenge=params.get("code_challenge"),
-            code_challenge_method=params.get("code_challenge_method", "plain")
-            if "code_challenge" in params
-            else None,
+            # Without a code_challenge the method is refused, and without a method the token
+            # endpoint verifies as plain (RFC 7636 4.3).
+            code_challenge_method=params.get("code_challenge_method"),
             nonce=params.get("nonce"),
         )
     )

@@ -22,6 +22,7 @@ from stub_helpers import (
 )
 
 from extern_stub import AuthorizeError, Site
+from extern_stub.identity import CSRF_MAX_AGE
 from extern_stub.sites import DEVICE_CODE_GRANT, MAX_FAILURES, User, _FormParser
 
 
@@ -226,7 +227,7 @@ def test_the_token_cookie_serves_every_page_of_the_site_for_a_while(site: Site) 
         for name, _, value in (a.partition("=") for a in cookie.split(";")[1:])
     }
     assert attributes["path"] == "/"
-    assert int(attributes["max-age"]) > 0
+    assert int(attributes["max-age"]) == CSRF_MAX_AGE
 
 
 # -- the authorization request -------------------------------------------------------------
