@@ -601,12 +601,12 @@ class Site:
                 return page.headers["Location"]
             if page.status_code != 200:
                 raise AuthorizeError(f"{page.status_code}: {page.text}")
-            form = _FormParser.parse(page.text)
-            fields = dict(form.fields)
+            action, hidden = _FormParser.parse(page.text)
+            fields = dict(hidden)
             fields["login"] = self.user_login if login is None else login
             fields["password"] = self.user_password if password is None else password
             fields["action"] = "allow" if consent else "deny"
-            target = urllib.parse.urljoin(page.url, form.action)
+            target = urllib.parse.urljoin(page.url, action)
             answer = browser.post(target, data=fields, allow_redirects=False, timeout=10)
             if not answer.is_redirect:
                 raise AuthorizeError(f"{answer.status_code}: login refused")
@@ -625,34 +625,36 @@ def normalize_user_code(user_code: str) -> str:
 class _FormParser(html.parser.HTMLParser):
     """Finds the first form of a page: its action and its hidden fields."""
 
+    #: The first form's action ("" when it has none: it posts to its page); None before it.
+    action: str | None = None
+    #: Where the hidden fields of the form being read go; None outside the first form.
+    _open: list[tuple[str, str]] | None = None
+
     def __init__(self) -> None:
         super().__init__()
-        self.action: str = ""
-        self._found = False
         self.fields: list[tuple[str, str]] = []
-        self._in_form = False
 
     @classmethod
-    def parse(cls, text: str) -> _FormParser:
+    def parse(cls, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """The action and the hidden fields (name, value) of the first form of ``text``."""
         parser = cls()
         parser.feed(text)
         parser.close()
-        if not parser._found:
+        if parser.action is None:
             raise AuthorizeError("The page has no form.")
-        return parser
+        return parser.action, parser.fields
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {key: value or "" for key, value in attrs}
-        if tag == "form" and not self._found:
-            # A form without an action posts to the page's own URL (HTML).
+        if tag == "form" and self.action is None:
             self.action = values.get("action", "")
-            self._found = self._in_form = True
+            self._open = self.fields
+            return
         # A hidden control without a name is not submitted (HTML); a missing value is "".
-        elif (
-            tag == "input" and self._in_form and values.get("type") == "hidden" and "name" in values
-        ):
-            self.fields.append((values["name"], values.get("value", "")))
+        hidden = tag == "input" and values.get("type") == "hidden" and "name" in values
+        if hidden and self._open is not None:
+            self._open.append((values["name"], values.get("value", "")))
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
-            self._in_form = False
+            self._open = None

@@ -451,16 +451,14 @@ def test_form_parser_reads_the_first_form_and_its_hidden_fields_only() -> None:
         '<input type="hidden" name="after" value="1">'
         '<form action="/second"><input type="hidden" name="b" value="2"></form>'
     )
-    assert form.action == "/first"
-    assert form.fields == [("a", "1"), ("empty", ""), ("none", "")]
+    assert form == ("/first", [("a", "1"), ("empty", ""), ("none", "")])
 
 
 def test_form_parser_a_form_without_action_posts_to_its_page() -> None:
     form = _FormParser.parse(
         '<p>x</p><form method="post"><input type="hidden" name="a" value="1"></form>'
     )
-    assert form.action == ""
-    assert form.fields == [("a", "1")]
+    assert form == ("", [("a", "1")])
 
 
 def test_form_parser_refuses_a_page_without_a_form() -> None:
