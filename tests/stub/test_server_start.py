@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from stub_helpers import TIMEOUT
+from stub_helpers import TIMEOUT, get_token
 
 from extern_stub import StubServer
 from extern_stub.__main__ import parse_args
@@ -83,3 +83,18 @@ def test_python_and_the_command_line_share_their_defaults() -> None:
         )
         assert server.host == options.host
         assert server.quiet is True  # from Python, quiet unless asked
+
+
+def test_a_fresh_sandbox_answers_with_its_default_lifetimes_and_limit() -> None:
+    """Built here, not by the session fixture, so every default is seen in use."""
+    with StubServer() as server:
+        site = server.sites["test"]
+        form = {"client_id": site.client_id, "client_secret": site.api_key, "scope": "extern.api"}
+        device = requests.post(
+            f"{site.base_url}/connect/deviceauthorization", data=form, timeout=TIMEOUT
+        ).json()
+        assert (device["expires_in"], device["interval"]) == (300, 3)
+        assert get_token(site)["expires_in"] == 86400  # docs/sandbox.rst: 86400 by default
+        assert site.max_in_flight == 20  # docs/first-request.rst: 20 requests in flight
+        assert site.api_delay == 0.0
+        assert site.base_url.startswith("http://127.0.0.1:")
