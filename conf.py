@@ -38,6 +38,7 @@ extensions = [
     "translation_state",  # an untranslated or fuzzy message fails the English build
     "page_cache",  # examples and translations parsed, code highlighted, words stemmed once
     "quiet_build",  # a no-op build prints no configuration dump, no "configuration has changed"
+    "warned_pages",  # a page that warned is built again, so a rebuild cannot hide the warning
 ]
 
 root_doc = "index"

@@ -1,0 +1,39 @@
+"""A page that warned is built again (docs/_ext/warned_pages.py): a rebuild cannot hide it."""
+
+import subprocess
+from pathlib import Path
+
+from site_build import EXTENSIONS, SPHINX_BUILD
+
+CONF = f"""
+import sys
+sys.path.insert(0, {str(EXTENSIONS)!r})
+extensions = ["warned_pages"]
+"""
+
+
+def build(project: Path) -> subprocess.CompletedProcess[str]:
+    """Build ``project`` incrementally, warnings as errors, as ``make html`` does."""
+    return subprocess.run(
+        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "--keep-going", "-n", ".", "_build"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_warning_while_writing_comes_back_until_it_is_fixed(tmp_path: Path) -> None:
+    (tmp_path / "conf.py").write_text(CONF, encoding="utf-8")
+    (tmp_path / "index.rst").write_text("Home\n====\n\n.. toctree::\n\n   other\n")
+    other = tmp_path / "other.rst"
+    other.write_text("Other\n=====\n\nSee :doc:`/nowhere`.\n")  # found only while writing
+    for _build in range(2):  # the second build changes nothing, and fails all the same
+        result = build(tmp_path)
+        assert result.returncode != 0, result.stdout
+        assert "other.rst:4: WARNING: unknown document: '/nowhere'" in result.stderr
+    other.write_text("Other\n=====\n\nSee :doc:`/index`.\n")
+    assert build(tmp_path).returncode == 0
+    again = build(tmp_path)
+    assert again.returncode == 0
+    assert "0 added, 0 changed, 0 removed" in again.stdout  # nothing left to read again
