@@ -476,3 +476,44 @@ def test_user_codes_are_compared_without_case_or_punctuation(site: Site) -> None
         site, **signed_in(site, user_code=user_code.lower().replace("-", " "))
     )
     assert answer.status_code == 200
+
+
+def test_a_wrong_challenge_method_is_told_the_methods_discovery_lists(site: Site) -> None:
+    """The description names the supported methods as the protocol spells them (RFC 7636 4.3:
+    "S256", "plain"), the very values the discovery document lists."""
+    discovery = requests.get(f"{site.base_url}/.well-known/openid-configuration", timeout=TIMEOUT)
+    methods = discovery.json()["code_challenge_methods_supported"]
+    url = authorize_url(site, code_challenge="a" * 43, code_challenge_method="s256")
+    params = error_redirect(requests.get(url, allow_redirects=False, timeout=TIMEOUT))
+    assert params["error"] == "invalid_request"
+    words = re.findall(r"\w+", params["error_description"])
+    assert set(methods) <= set(words), params["error_description"]
+
+
+def test_authorize_never_waits_without_a_time_limit(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every request of the sandbox's browser has a finite timeout (a hung page fails a test
+    instead of stopping it)."""
+    timeouts: list[object] = []
+    send = requests.Session.request
+
+    def recording(self: requests.Session, method: str, url: str, **kwargs: object):
+        timeouts.append(kwargs.get("timeout"))
+        return send(self, method, url, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(requests.Session, "request", recording)
+    site.authorize(authorize_url(site))
+    site.authorize(authorize_url(site, response_type="token"))
+    assert len(timeouts) == 3
+    assert all(isinstance(limit, (int, float)) and 0 < limit <= 60 for limit in timeouts)
+
+
+def test_a_wrong_challenge_method_is_told_the_methods_discovery_names(site: Site) -> None:
+    discovery = requests.get(f"{site.base_url}/.well-known/openid-configuration", timeout=TIMEOUT)
+    methods = discovery.json()["code_challenge_methods_supported"]
+    url = authorize_url(site, code_challenge="a" * 43, code_challenge_method="MD5")
+    params = error_redirect(requests.get(url, allow_redirects=False, timeout=TIMEOUT))
+    assert params["error"] == "invalid_request"
+    words = re.findall(r"[\w-]+", params["error_description"])
+    assert all(method in words for method in methods), params["error_description"]
