@@ -1,0 +1,123 @@
+"""Each tab of an example shows what its label says, on the built site, in both languages.
+
+A language tab holds one file of the task's folder in snippets/, highlighted as that file's
+language, under that language's name; a site tab holds the output recorded on the site it
+names, and the environment variables of that site. What a label means is read from the
+files and from Pygments, never from the tables of docs/_ext/examples.py that the pages
+are made from, so a label, an output or a file swapped there (or in a translation) fails.
+"""
+
+import pytest
+from bs4 import Tag
+from pygments.lexers import get_lexer_for_filename
+from site_build import LANGUAGES, REPO, SiteBuild, html_pages, soup
+
+SNIPPETS = REPO / "snippets"
+#: The one tab not named after its file's language: the shell scripts are the curl examples.
+LABEL_OF_LEXER = {"Bash": "curl"}
+#: The site (as in KONTUR_SITE and output.<site>.txt) each site tab names, per language.
+SITE_LABELS = {
+    "ru": {"Тестовая площадка": "test", "Боевая площадка": "production"},
+    "en": {"Test environment": "test", "Production environment": "production"},
+}
+
+
+def tabs(block: Tag) -> list[tuple[str, Tag]]:
+    """(label, panel) of each tab of one sphinx-tabs block, in order."""
+    labels = [
+        button.get_text().strip() for button in block.select(":scope > [role=tablist] > [role=tab]")
+    ]
+    panels = block.select(":scope > [role=tabpanel]")
+    return list(zip(labels, panels, strict=True))
+
+
+def shown_code(panel: Tag) -> tuple[str, str]:
+    """The highlighting language of the one code block in `panel`, and its text."""
+    (block,) = panel.select("div[class*=highlight-]")
+    (language,) = [
+        c.removeprefix("highlight-") for c in block["class"] if c.startswith("highlight-")
+    ]
+    return language, block.pre.get_text()
+
+
+def example_blocks(built_site: SiteBuild, lang: str) -> list[tuple[str, Tag]]:
+    """(page, div.example) of every example on the site in `lang`."""
+    root = built_site.html / lang
+    return [
+        (page, container)
+        for page in html_pages(root)
+        for container in soup(root / page).select("div.example.container")
+    ]
+
+
+def language_tab_problems(page: str, task: str, label: str, panel: Tag) -> list[str]:
+    where = f"{page}, {task}, tab {label!r}"
+    highlight, code = shown_code(panel)
+    files = [
+        path for path in (SNIPPETS / task).iterdir() if path.read_text(encoding="utf-8") == code
+    ]
+    if len(files) != 1:
+        return [f"{where}: shows {len(files)} files of snippets/{task}/, not one"]
+    lexer = get_lexer_for_filename(files[0].name)
+    expected = LABEL_OF_LEXER.get(lexer.name, lexer.name)
+    problems = []
+    if label != expected:
+        problems.append(f"{where}: shows {files[0].name}, which belongs under {expected!r}")
+    if highlight not in lexer.aliases:
+        problems.append(f"{where}: {files[0].name} highlighted as {highlight}, not {lexer.name}")
+    return problems
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_language_tab_shows_its_language(built_site: SiteBuild, lang: str) -> None:
+    problems = []
+    checked = 0
+    for page, container in example_blocks(built_site, lang):
+        task = next(
+            c.removeprefix("example-") for c in container["class"] if c.startswith("example-")
+        )
+        code_tabs = container.select(":scope > div.sphinx-tabs")[0]
+        for label, panel in tabs(code_tabs):
+            problems += language_tab_problems(page, task, label, panel)
+            checked += 1
+    assert checked >= 6, f"{lang}: expected examples in several languages on the pages"
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_output_is_under_the_site_it_was_recorded_on(built_site: SiteBuild, lang: str) -> None:
+    labels = SITE_LABELS[lang]
+    checked = set()
+    for page, container in example_blocks(built_site, lang):
+        task = next(
+            c.removeprefix("example-") for c in container["class"] if c.startswith("example-")
+        )
+        _code_tabs, site_tabs = container.select(":scope > div.sphinx-tabs")
+        shown = tabs(site_tabs)
+        assert sorted(label for label, _panel in shown) == sorted(labels), f"{page}, {task}"
+        for label, panel in shown:
+            highlight, text = shown_code(panel)
+            recorded = SNIPPETS / task / f"output.{labels[label]}.txt"
+            assert highlight == "text", f"{page}, {task}, {label}"
+            assert text == recorded.read_text(encoding="utf-8"), (
+                f"{page}, {task}: {label} shows another output"
+            )
+            checked.add(labels[label])
+    assert checked == set(labels.values()), f"{lang}: no example outputs on the pages"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_environment_tab_sets_its_site(built_site: SiteBuild, lang: str) -> None:
+    labels = SITE_LABELS[lang]
+    root = built_site.html / lang
+    checked = 0
+    for page in html_pages(root):
+        for container in soup(root / page).select("div.example-env.container"):
+            (block,) = container.select(":scope > div.sphinx-tabs")
+            shown = tabs(block)
+            assert sorted(label for label, _panel in shown) == sorted(labels), page
+            for label, panel in shown:
+                _highlight, code = shown_code(panel)
+                assert f"export KONTUR_SITE={labels[label]}\n" in code, f"{page}: {label}"
+                checked += 1
+    assert checked >= 2, f"{lang}: no environment tabs on the pages"
