@@ -1,5 +1,6 @@
 """The sandbox (``python -m extern_stub``): tokens per second with 8 concurrent clients,
-and the median latency of ``GET /v1`` from one client."""
+the median latency of ``GET /v1`` from one client, and whether the device flow's
+endpoints stay as fast with many device records as with few."""
 
 from __future__ import annotations
 
@@ -89,6 +90,130 @@ def run(bench: Bench) -> None:
     latency = f"{median(latencies) * 1000:.1f} ms"
     bench.row("stub: client_credentials, 8 clients", rate, mib(peak), runs=runs)
     bench.row("stub: GET /v1 latency, one client", latency, mib(peak), runs=runs)
+    device_rows(bench)
+
+
+#: Device records the sandbox holds while the device rows are measured: few, then many.
+DEVICE_COUNTS = (100, 50_000)
+#: How much slower the device endpoints may get with many records than with few.
+DEVICE_GROWTH_TARGET = 2.0
+
+
+@dataclass(frozen=True)
+class DeviceLatencies:
+    """Median seconds of the device endpoints, and of token requests sent meanwhile."""
+
+    approve: float
+    authorize: float
+    token_median: float
+    token_max: float
+
+
+def device_rows(bench: Bench) -> None:
+    """``POST /device`` and ``POST /connect/deviceauthorization`` with few and many devices.
+
+    The sandbox runs in this process, so that its device records can be made directly
+    (50,000 authorizations over HTTP would take a minute); the requests still go over HTTP.
+    Meanwhile a second client asks for tokens: a look-up that held the lock long would
+    make it wait.
+    """
+    results: dict[int, list[DeviceLatencies]] = {count: [] for count in DEVICE_COUNTS}
+    for _ in range(bench.settings.runs):
+        for count in DEVICE_COUNTS:
+            results[count].append(device_latencies(count, bench.settings.stub_requests))
+    few_count, many_count = DEVICE_COUNTS
+    runs = bench.settings.runs
+
+    def figure(count: int, name: str) -> float:
+        return median(getattr(result, name) for result in results[count])
+
+    for name, what in (
+        ("approve", "POST /device (approve a user code)"),
+        ("authorize", "POST /connect/deviceauthorization"),
+    ):
+        few, many = figure(few_count, name), figure(many_count, name)
+        bench.row(f"stub: {what}, {few_count:,} devices", f"{few * 1000:.1f} ms", runs=runs)
+        row = bench.row(
+            f"stub: {what}, {many_count:,} devices",
+            f"{many * 1000:.1f} ms = {many / few:.2f}x {few_count:,} devices",
+            target=f"≤ {DEVICE_GROWTH_TARGET:g}x",
+            runs=runs,
+        )
+        bench.judge(row, many / few <= DEVICE_GROWTH_TARGET)
+    for count in DEVICE_COUNTS:
+        bench.row(
+            f"stub: token beside them, {count:,} devices",
+            f"median {figure(count, 'token_median') * 1000:.1f} ms, "
+            f"max {figure(count, 'token_max') * 1000:.1f} ms",
+            runs=runs,
+        )
+
+
+def device_latencies(devices: int, count: int) -> DeviceLatencies:
+    """Latencies with ``devices`` pending device records: ``count`` requests of each kind."""
+    from extern_stub import StubServer  # here: the stub part runs only when it is present
+
+    with StubServer(seed=1) as server:
+        stub = server.sites["test"]
+        client = stub.registry.clients[stub.client_id]
+        pending = [stub.create_device(client, ("extern.api",)) for _ in range(devices)]
+        site = StubSite("test", stub.base_url, stub.client_id, stub.api_key)
+        csrf = "0" * 32  # the form takes the browser's token, when well-formed, as its own
+        headers = FORM | {"Cookie": f"stub_csrf_test={csrf}"}
+        sign_in = {"login": stub.user_login, "password": stub.user_password}
+        device_form = urlencode(
+            {"client_id": site.client_id, "client_secret": site.api_key, "scope": "extern.api"}
+        )
+        token_times: list[float] = []
+        done = threading.Event()
+
+        def tokens() -> None:
+            conn = connection(site)
+            body = token_form(site)
+            while True:  # at least once
+                token_times.append(timed(conn, "POST", "/connect/token", body, FORM, 200))
+                if done.is_set():
+                    break
+            conn.close()
+
+        beside = threading.Thread(target=tokens)
+        beside.start()
+        conn = connection(site)
+        try:
+            approve = []
+            for device in pending[-count:]:
+                form = {"user_code": device.user_code, "action": "approve", "csrf_token": csrf}
+                approve.append(
+                    timed(conn, "POST", "/device", urlencode(form | sign_in), headers, 200)
+                )
+            authorize = [
+                timed(conn, "POST", "/connect/deviceauthorization", device_form, FORM, 200)
+                for _ in range(count)
+            ]
+        finally:
+            done.set()
+            beside.join()
+            conn.close()
+    return DeviceLatencies(
+        median(approve), median(authorize), median(token_times), max(token_times, default=0.0)
+    )
+
+
+def timed(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: str | None,
+    headers: dict[str, str],
+    expected: int,
+) -> float:
+    """Seconds one request takes; it must answer ``expected``."""
+    began = time.perf_counter()
+    status, data = request(conn, method, path, body, headers)
+    seconds = time.perf_counter() - began
+    if status != expected:
+        raise RuntimeError(f"{method} {path} answered {status}: {data[:200]!r}")
+    return seconds
 
 
 def wait_for_stub(process: subprocess.Popen[str], timeout: float) -> StubSite | None:

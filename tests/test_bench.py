@@ -115,6 +115,13 @@ def test_the_stub_banner_is_parsed() -> None:
     assert sandbox.parse_stub_line("export KONTUR_SITE=test") is None
 
 
+def test_the_device_rows_sign_in_approve_and_authorize_over_http() -> None:
+    """The requests the device rows time all succeed (each must answer 200), tokens too."""
+    measured = sandbox.device_latencies(devices=5, count=3)
+    assert min(measured.approve, measured.authorize, measured.token_median) > 0
+    assert measured.token_max >= measured.token_median
+
+
 def test_cost_per_page_and_its_growth() -> None:
     costs = scale.per_page(2.0, {50: 4.0, 200: 10.0, 800: 34.0})
     assert costs == pytest.approx({50: 0.04, 200: 0.04, 800: 0.04})
