@@ -23,6 +23,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -510,6 +511,7 @@ def run(
         cwd=cwd,
         text=True,
         encoding="utf-8",
+        start_new_session=True,  # its own process group: killed whole, curl under sh too
     ) as process:
         assert process.stdin and process.stdout and process.stderr
         out, err = process.stdout, process.stderr
@@ -535,7 +537,9 @@ def run(
             process.wait(timeout=TIMEOUT)
         finally:
             if process.poll() is None:
-                process.kill()
+                # A child left running (curl under sh) would hold the pipes open for good.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
             for reader in readers:
                 reader.join(timeout=5)
