@@ -147,7 +147,7 @@ def test_non_ascii_text_in_answers_is_sent_as_utf8(site: Site) -> None:
     assert b"\\u" not in answer.content
 
 
-@pytest.mark.parametrize("query", ["scope=%FF", "state=%C3%28"])
+@pytest.mark.parametrize("query", ["scope=%FF", "state=%C3%28", "%FF="])
 def test_a_query_string_that_is_not_utf8_is_invalid_request(site: Site, query: str) -> None:
     answer = requests.get(f"{site.base_url}/connect/authorize?{query}", timeout=TIMEOUT)
     assert oauth_error(answer) == "invalid_request"
