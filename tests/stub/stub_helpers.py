@@ -151,12 +151,19 @@ def sign_in(
     )
     location = site.authorize(f"{site.base_url}/connect/authorize?{query}")
     code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
+    answer = exchange(site, code, **({"code_verifier": verifier} if verifier else {}))
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def exchange(site: Site, code: str, **extra: str) -> requests.Response:
+    """Exchange an authorization ``code`` of the demo client at the token endpoint."""
     form = {
         "grant_type": "authorization_code",
         "client_id": site.client_id,
         "client_secret": site.api_key,
         "code": code,
         "redirect_uri": CALLBACK,
-        **({"code_verifier": verifier} if verifier else {}),
+        **extra,
     }
-    return get_token(site, form)
+    return call_token(site, form)

@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 import requests
-from stub_helpers import api_get, assert_sentence, call_token, get_token, oauth_error
+from stub_helpers import api_get, assert_sentence, call_token, exchange, get_token, oauth_error
 
 from extern_stub import AuthorizeError, Site
 
@@ -30,18 +30,6 @@ def redirect_params(location: str) -> dict[str, str]:
     parts = urllib.parse.urlsplit(location)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == CALLBACK
     return dict(urllib.parse.parse_qsl(parts.query))
-
-
-def exchange(site: Site, code: str, **extra: str) -> requests.Response:
-    form = {
-        "grant_type": "authorization_code",
-        "client_id": site.client_id,
-        "client_secret": site.api_key,
-        "code": code,
-        "redirect_uri": CALLBACK,
-        **extra,
-    }
-    return call_token(site, form)
 
 
 def test_login_redirects_back_with_code_and_state(site: Site) -> None:

@@ -5,7 +5,7 @@ import urllib.parse
 
 import pytest
 import requests
-from stub_helpers import CALLBACK, TIMEOUT, call_token, client_credentials, oauth_error
+from stub_helpers import CALLBACK, TIMEOUT, call_token, client_credentials, exchange, oauth_error
 
 from extern_stub import Site
 
@@ -32,18 +32,6 @@ def authorization_code(site: Site, **extra: str) -> str:
     )
     location = site.authorize(f"{site.base_url}/connect/authorize?{query}")
     return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
-
-
-def exchange(site: Site, code: str, **extra: str) -> requests.Response:
-    form = {
-        "grant_type": "authorization_code",
-        "client_id": site.client_id,
-        "client_secret": site.api_key,
-        "code": code,
-        "redirect_uri": CALLBACK,
-        **extra,
-    }
-    return call_token(site, form)
 
 
 def start_device(site: Site) -> dict:
