@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -15,7 +16,13 @@ from werkzeug.wrappers import Request, Response
 from extern_stub import extern_api, identity
 from extern_stub.errors import ExternError, OAuthError, extern_response, oauth_response
 from extern_stub.headers import SECURITY_HEADERS, MalformedAuthorization, authorization
-from extern_stub.sites import RECORD_BODY_LIMIT, RECORD_HEADER_LIMIT, RecordedRequest
+from extern_stub.sites import (
+    RECORD_BODY_LIMIT,
+    RECORD_FIELDS,
+    RECORD_NAME_LIMIT,
+    RECORD_TEXT_LIMIT,
+    RecordedRequest,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -73,6 +80,15 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+def clipped(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The first :data:`RECORD_FIELDS` of ``pairs``, names and values cut to what a record
+    keeps: whatever a client sends, a record stays small."""
+    return [
+        (name[:RECORD_NAME_LIMIT], value[:RECORD_TEXT_LIMIT])
+        for name, value in itertools.islice(pairs, RECORD_FIELDS)
+    ]
+
+
 def is_identity_path(path: str) -> bool:
     """Whether ``path`` belongs to the identity provider (OAuth error shape)."""
     return any(path == prefix or path.startswith(prefix + "/") for prefix in IDENTITY_PREFIXES)
@@ -127,27 +143,22 @@ class SiteApp:
         except MalformedAuthorization:
             parsed = None
         if parsed is not None and parsed.type == "basic":
-            basic_auth = (parsed.username or "", parsed.password or "")
+            basic_auth = (
+                (parsed.username or "")[:RECORD_TEXT_LIMIT],
+                (parsed.password or "")[:RECORD_TEXT_LIMIT],
+            )
         body = body or b""
         form: MultiDict[str, str] = MultiDict()
         if 0 < len(body) <= RECORD_BODY_LIMIT:
             # e.g. too many multipart parts: dispatch answers it
             with contextlib.suppress(HTTPException):
-                form = MultiDict(request.form)
-        headers = Headers(
-            [(key, value[:RECORD_HEADER_LIMIT]) for key, value in request.headers.items()]
-        )
+                form = MultiDict(clipped(request.form.items(multi=True)))
         record = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            query=MultiDict(
-                [
-                    (key, value[:RECORD_HEADER_LIMIT])
-                    for key, value in request.args.items(multi=True)
-                ]
-            ),
-            headers=headers,
-            content_type=request.content_type or "",
+            method=request.method[:RECORD_TEXT_LIMIT],
+            path=request.path[:RECORD_TEXT_LIMIT],
+            query=MultiDict(clipped(request.args.items(multi=True))),
+            headers=Headers(clipped(request.headers.items())),
+            content_type=(request.content_type or "")[:RECORD_TEXT_LIMIT],
             form=form,
             basic_auth=basic_auth,
             body=body[:RECORD_BODY_LIMIT],

@@ -15,6 +15,7 @@ import json
 import math
 import random
 import secrets
+import sys
 import threading
 import time
 import urllib.parse
@@ -51,8 +52,20 @@ FROZEN_EPOCH = 1_735_689_600.0
 RECORD_SIZE = 1000
 #: Bytes of a request body a record keeps; the form is kept only when the whole body fits.
 RECORD_BODY_LIMIT = 4096
-#: Characters of one header value a record keeps.
-RECORD_HEADER_LIMIT = 1024
+#: Characters a record keeps of one text: a header or query value, the path, the method, the
+#: content type, each part of Basic credentials.
+RECORD_TEXT_LIMIT = 1024
+#: Characters a record keeps of one header name, query key or form key.
+RECORD_NAME_LIMIT = 128
+#: Headers, query parameters and form fields a record keeps, each; the first ones.
+RECORD_FIELDS = 50
+#: Bytes of memory the records of a site hold at most, measured as Python holds them: older
+#: records go first (a full ring of RECORD_SIZE ordinary requests takes about 8 MiB).
+RECORD_BYTES = 16 * 1024 * 1024
+#: What a record's own objects (the record, its header list, its dicts) and each text's slot in
+#: them take, counted high, for :meth:`RecordedRequest.footprint`.
+RECORD_OBJECT_BYTES = 4096
+RECORD_SLOT_BYTES = 128
 #: Wrong user codes or passwords the sign-in forms take within FAILURE_WINDOW seconds; then
 #: they answer 429 until the oldest failure is that old (RFC 8628 section 5.1).
 MAX_FAILURES = 10
@@ -139,6 +152,17 @@ class RecordedRequest:
     status: int | None = None
     #: The length of the whole body; ``body`` keeps at most :data:`RECORD_BODY_LIMIT` bytes.
     body_size: int = 0
+
+    def footprint(self) -> int:
+        """Bytes of memory this record holds, counted high: each text as Python stores it,
+        plus what its slot in a container and the record's own objects take."""
+        texts = [self.method, self.path, self.content_type, self.trace_id, *(self.basic_auth or ())]
+        fields = (self.headers.items(), self.query.items(multi=True), self.form.items(multi=True))
+        for pairs in fields:
+            for name, value in pairs:
+                texts += (name, value)
+        sizes = sum(sys.getsizeof(text) + RECORD_SLOT_BYTES for text in texts)
+        return RECORD_OBJECT_BYTES + sys.getsizeof(self.body) + sizes
 
 
 @dataclass
@@ -334,6 +358,7 @@ class Site:
         max_in_flight: int = 20,
         record_size: int = RECORD_SIZE,
         api_latency: float = 0.0,
+        record_bytes: int = RECORD_BYTES,
     ) -> None:
         self.name = name
         self.registry = registry
@@ -352,7 +377,11 @@ class Site:
         self.signer = Signer()
         self.lock = threading.RLock()
         self.state = SiteState()
-        self._requests: deque[RecordedRequest] = deque(maxlen=record_size)
+        self.record_size = record_size
+        self.record_bytes = record_bytes
+        #: The records, oldest first, each with its footprint; and the sum of these.
+        self._requests: deque[tuple[RecordedRequest, int]] = deque()
+        self._requests_bytes = 0
         #: Approve every new device at once, as the demo user (for unattended recordings).
         self.auto_approve_devices = False
         #: Seconds each Extern API call takes after a reset (``--api-latency``).
@@ -374,6 +403,7 @@ class Site:
         with self.lock:
             self.state = SiteState()
             self._requests.clear()
+            self._requests_bytes = 0
             self.sequences.restart()
             self.clock.reset()
             self.auto_approve_devices = False
@@ -382,14 +412,23 @@ class Site:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """The requests received since the last reset, oldest first (the last ``record_size``)."""
+        """The requests received since the last reset, oldest first: the last
+        ``record_size`` of them, fewer when they take more than ``record_bytes``."""
         with self.lock:
-            return list(self._requests)
+            return [request for request, _ in self._requests]
 
     def record(self, request: RecordedRequest) -> None:
-        """Remember ``request``; the oldest record goes once there are ``record_size``."""
+        """Remember ``request``; the oldest records go once there are ``record_size`` or
+        they take more than ``record_bytes`` (the newest is always kept)."""
+        size = request.footprint()
         with self.lock:
-            self._requests.append(request)
+            self._requests.append((request, size))
+            self._requests_bytes += size
+            while len(self._requests) > 1 and (
+                len(self._requests) > self.record_size or self._requests_bytes > self.record_bytes
+            ):
+                _, forgotten = self._requests.popleft()
+                self._requests_bytes -= forgotten
 
     def env(self) -> dict[str, str]:
         """The ``KONTUR_*`` variables that point the examples at this site."""

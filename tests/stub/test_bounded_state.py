@@ -9,11 +9,19 @@ import re
 import tracemalloc
 
 import pytest
-from werkzeug.test import Client
+from werkzeug.test import Client, EnvironBuilder
 
 from extern_stub import sites
 from extern_stub.app import SiteApp
-from extern_stub.sites import RECORD_BODY_LIMIT, AuthorizationCode, Site, load_registries
+from extern_stub.sites import (
+    RECORD_BODY_LIMIT,
+    RECORD_FIELDS,
+    RECORD_NAME_LIMIT,
+    RECORD_TEXT_LIMIT,
+    AuthorizationCode,
+    Site,
+    load_registries,
+)
 
 
 @pytest.fixture
@@ -156,3 +164,68 @@ def test_a_grant_kept_alive_does_not_stop_the_purge(fresh: Site) -> None:
     fresh.issue_tokens(client, None, ("extern.api",))
     assert grant in fresh.state.grants  # extended by the refresh
     assert fresh.state.codes == {}
+
+
+def test_long_header_names_and_query_keys_are_cut_in_the_record(fresh: Site) -> None:
+    long_name = "X-" + "n" * 5000
+    Client(SiteApp(fresh)).get(
+        "/v1", query_string={"k" * 5000: "v"}, headers={long_name: "h", "X-Short": "s"}
+    )
+    (record,) = fresh.requests
+    names = [name for name, _ in record.headers.items()]
+    assert max(len(name) for name in names) == RECORD_NAME_LIMIT
+    assert record.headers["X-Short"] == "s"
+    assert [len(key) for key in record.query] == [RECORD_NAME_LIMIT]
+
+
+def test_a_record_keeps_a_bounded_number_of_fields(fresh: Site) -> None:
+    headers = {f"X-{number}": "h" for number in range(RECORD_FIELDS + 30)}
+    query = {f"q{number}": "v" for number in range(RECORD_FIELDS + 30)}
+    form = {f"f{number}": "v" for number in range(RECORD_FIELDS + 30)}
+    Client(SiteApp(fresh)).post("/connect/token", query_string=query, headers=headers, data=form)
+    (record,) = fresh.requests
+    assert len(record.headers) == len(record.query) == len(record.form) == RECORD_FIELDS
+    assert record.query["q0"] == "v"  # the first ones are kept
+
+
+def test_the_long_texts_of_a_request_line_are_cut_in_the_record(fresh: Site) -> None:
+    client = Client(SiteApp(fresh))
+    client.open("/v1/" + "p" * 5000, method="GET", headers={"Authorization": "Basic " + "A" * 9000})
+    client.open("/v1", method="M" * 5000, content_type="text/" + "c" * 5000)
+    path_record, method_record = fresh.requests
+    assert len(path_record.path) == RECORD_TEXT_LIMIT
+    assert len(method_record.method) == len(method_record.content_type) == RECORD_TEXT_LIMIT
+
+
+def worst_request(site: Site, number: int) -> None:
+    """A request with more and longer names, keys and values than a record keeps, from a
+    straight to the application (werkzeug's test client keeps what it last sent)."""
+    over, name = range(RECORD_FIELDS + 10), "n" * RECORD_NAME_LIMIT
+    headers = {f"X-{number}-{index}-{name}": "v" * 2000 for index in over}
+    query = {f"{number}-{index}-{name}": "q" * 2000 for index in over}
+    environ = EnvironBuilder(
+        "/connect/token", method="POST", query_string=query, headers=headers, data=b"b" * 60_000
+    ).get_environ()
+    SiteApp(site)(environ, lambda status, headers, exc_info=None: lambda data: None)
+
+
+def test_the_record_of_worst_requests_stays_under_its_byte_bound() -> None:
+    """However long the names, keys and values, the record holds at most ``record_bytes``
+    (measured, not estimated), and still the last request."""
+    bound = 1024 * 1024
+    site = Site("test", load_registries()["test"], seed=1, record_bytes=bound)
+    worst_request(site, 0)  # werkzeug's own first-use allocations stay out of the figure
+    site.reset()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(12):
+            worst_request(site, number)
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert 0 < len(site.requests) < 12
+    assert site.requests[-1].query  # the newest record is kept
+    assert retained < bound, retained
