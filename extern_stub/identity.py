@@ -376,6 +376,15 @@ def device_page(site: Site, request: Request, trace_id: str) -> Response:
         return with_headers(again(*refusal[:2]), refusal[2])
     device = site.find_device(user_code)
     user = signed_in_user(site, form)
+    approved = "Device approved. Return to your application."
+    if (
+        device is None
+        and user is not None
+        and form.get("action") != "deny"
+        and site.approved_by(user_code, user.login)
+    ):
+        # A double submit or a reload of the answer: nothing new, nothing wrong.
+        return render("done.html", site, message=approved)
     if device is None or user is None:
         site.note_failure()
         if device is None:
@@ -385,7 +394,7 @@ def device_page(site: Site, request: Request, trace_id: str) -> Response:
         site.deny_device(user_code)
         return render("done.html", site, message="Access denied. You can close this page.")
     site.approve_device(user_code, user.login)
-    return render("done.html", site, message="Device approved. Return to your application.")
+    return render("done.html", site, message=approved)
 
 
 # -- the forms' defences -------------------------------------------------------------------

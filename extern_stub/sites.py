@@ -593,6 +593,18 @@ class Site:
                 return None
             return device
 
+    def approved_by(self, user_code: str, login: str) -> bool:
+        """Whether ``login`` already approved the device with ``user_code`` (it may have
+        got its token since)."""
+        with self.lock:
+            device_code = self.state.user_codes.get(normalize_user_code(user_code))
+            device = None if device_code is None else self.state.devices.get(device_code)
+            return (
+                device is not None
+                and device.status in {"approved", "used"}
+                and (device.subject == login)
+            )
+
     def approve_device(self, user_code: str, login: str | None = None) -> None:
         """Let the device with ``user_code`` get a token, as user ``login`` (default: demo)."""
         self._decide_device(user_code, "approved", login or self.user_login)

@@ -2,6 +2,7 @@
 anti-forgery token and an Origin check on every post, and a limit on wrong codes and passwords
 (RFC 8628 section 5.1)."""
 
+import dataclasses
 import urllib.parse
 
 import pytest
@@ -9,7 +10,7 @@ import requests
 from stub_helpers import TIMEOUT, csrf_field, post_device_form, post_from_page
 
 from extern_stub import Site
-from extern_stub.sites import FAILURE_WINDOW, MAX_FAILURES
+from extern_stub.sites import FAILURE_WINDOW, MAX_FAILURES, User
 
 CALLBACK = "http://127.0.0.1:8400/callback"
 
@@ -223,3 +224,40 @@ def test_a_repeated_user_code_prefills_nothing(site: Site) -> None:
         f"{site.base_url}/device?user_code=BCDF-GHJK&user_code=BCDF-GHJL", timeout=TIMEOUT
     )
     assert 'name="user_code" value=""' in page.text
+
+
+def test_a_repeated_approval_by_the_same_user_is_harmless(site: Site, window: float) -> None:
+    """A double submit (or a reload of the answer) approves nothing new and counts no failure,
+    before and after the device got its token."""
+    user_code = new_device(site)
+    for _ in range(MAX_FAILURES + 1):
+        answer = post_device_form(site, **signed_in(site, user_code=user_code, action="allow"))
+        assert answer.status_code == 200, answer.text
+        assert "Device approved" in answer.text
+    (device,) = site.state.devices.values()
+    device.status = "used"  # as after the application's poll
+    assert post_device_form(site, **signed_in(site, user_code=user_code)).status_code == 200
+    assert len(site.state.failures) == 0
+    assert post_device_form(site, **signed_in(site, user_code=new_device(site))).status_code == 200
+
+
+def test_a_repeated_approval_is_checked_like_the_first(
+    site: Site, window: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the user who approved, with the right password, hears that it is approved."""
+    other = User("other@test.stub", "other-password", ())
+    users = {**site.registry.users, other.login: other}
+    monkeypatch.setattr(site, "registry", dataclasses.replace(site.registry, users=users))
+    user_code = new_device(site)
+    assert post_device_form(site, **signed_in(site, user_code=user_code)).status_code == 200
+    wrong = post_device_form(
+        site, user_code=user_code, login=site.user_login, password="guess", action="allow"
+    )
+    assert wrong.status_code == 400
+    assert "Device approved" not in wrong.text
+    theirs = post_device_form(site, user_code=user_code, login=other.login, password=other.password)
+    assert theirs.status_code == 400
+    denied = post_device_form(site, **signed_in(site, user_code=user_code, action="deny"))
+    assert denied.status_code == 400
+    assert len(site.state.failures) == 3
+    assert device_status(site, user_code) == "approved"
