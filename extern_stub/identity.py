@@ -232,11 +232,22 @@ def password_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[
     """A user's login and password (removed from the docs, still in the official SDK)."""
     username, password = require(form, "username", "password")
     scopes = requested_scopes(client, form.get("scope"), required=True, allow_user_scopes=True)
-    user = site.registry.users.get(username)
-    if user is None or not hmac.compare_digest(
-        password.encode("utf-8"), user.password.encode("utf-8")
-    ):
-        raise OAuthError("invalid_grant", "Wrong login or password.")
+    with site.lock:  # checked and counted at once: concurrent guesses are counted exactly
+        wait = site.password_locked_for(client.client_id, username)
+        if wait:
+            # Even the right password is not checked now: nothing tells a guess from it.
+            raise OAuthError(
+                "invalid_grant",
+                f"Too many wrong passwords for this login: try again in {wait} seconds.",
+                headers={"Retry-After": str(wait)},
+            )
+        user = site.registry.users.get(username)
+        if user is None or not hmac.compare_digest(
+            password.encode("utf-8"), user.password.encode("utf-8")
+        ):
+            site.note_password_failure(client.client_id, username)
+            raise OAuthError("invalid_grant", "Wrong login or password.")
+        site.forget_password_failures(client.client_id, username)
     return site.issue_tokens(client, user.login, scopes)
 
 

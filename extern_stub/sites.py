@@ -70,6 +70,10 @@ RECORD_SLOT_BYTES = 128
 #: they answer 429 until the oldest failure is that old (RFC 8628 section 5.1).
 MAX_FAILURES = 10
 FAILURE_WINDOW = 60
+#: (client, login) pairs whose wrong passwords the password grant remembers, at most: the
+#: ones that failed last (RFC 6749 section 4.3.2 asks for a limit on guesses).
+MAX_PASSWORD_KEYS = 1000
+PASSWORD_KEY_LIMIT = 256
 #: Alphabet of user codes: consonants only, no look-alikes (RFC 8628 section 6.1).
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 
@@ -321,6 +325,8 @@ class SiteState:
     in_flight: dict[str, int] = field(default_factory=dict)
     #: When the last wrong user codes or passwords came, oldest first.
     failures: deque[float] = field(default_factory=lambda: deque(maxlen=MAX_FAILURES))
+    #: The same for the password grant, per (client_id, login); the latest to fail last.
+    password_failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     #: (expires_at, order, table, key) of everything above that expires, soonest first.
     expiries: list[tuple[float, int, str, str]] = field(default_factory=list)
     order: Iterator[int] = field(default_factory=itertools.count)
@@ -548,11 +554,39 @@ class Site:
     def locked_out_for(self) -> int:
         """Seconds the sign-in forms refuse to check codes and passwords; 0 when they do."""
         with self.lock:
-            failures = self.state.failures
-            if len(failures) < MAX_FAILURES:
-                return 0
-            wait = failures[0] + self.failure_window - self.clock.now()
-        return max(0, math.ceil(wait))
+            return self._wait(self.state.failures)
+
+    def _wait(self, failures: deque[float]) -> int:
+        """Seconds until the oldest of MAX_FAILURES ``failures`` leaves the window; 0 when
+        there are fewer."""
+        if len(failures) < MAX_FAILURES:
+            return 0
+        return max(0, math.ceil(failures[0] + self.failure_window - self.clock.now()))
+
+    # -- the password grant's guessing limit ---------------------------------------------
+
+    def password_locked_for(self, client_id: str, login: str) -> int:
+        """Seconds the password grant refuses to check passwords of ``login`` sent by
+        ``client_id``; 0 when it does."""
+        with self.lock:
+            failures = self.state.password_failures.get(password_key(client_id, login))
+            return 0 if failures is None else self._wait(failures)
+
+    def note_password_failure(self, client_id: str, login: str) -> None:
+        """Count a wrong password of ``login`` sent by ``client_id``."""
+        key = password_key(client_id, login)
+        with self.lock:
+            table = self.state.password_failures
+            failures = table.pop(key, None) or deque(maxlen=MAX_FAILURES)
+            failures.append(self.clock.now())
+            table[key] = failures  # last in the order: the latest to fail
+            while len(table) > MAX_PASSWORD_KEYS:
+                del table[next(iter(table))]
+
+    def forget_password_failures(self, client_id: str, login: str) -> None:
+        """A right password: the wrong ones before it no longer count."""
+        with self.lock:
+            self.state.password_failures.pop(password_key(client_id, login), None)
 
     # -- device flow ----------------------------------------------------------------------
 
@@ -666,6 +700,12 @@ class Site:
 
 class AuthorizeError(Exception):
     """The login-and-consent page did not redirect back to the application."""
+
+
+def password_key(client_id: str, login: str) -> tuple[str, str]:
+    """Where the wrong passwords of ``login`` sent by ``client_id`` are counted: the login cut
+    to PASSWORD_KEY_LIMIT characters, so that long made-up logins take little memory."""
+    return client_id, login[:PASSWORD_KEY_LIMIT]
 
 
 def normalize_user_code(user_code: str) -> str:
