@@ -275,7 +275,7 @@ def device_code_grant(site: Site, client: Client, form: Mapping[str, str]) -> di
             raise OAuthError("authorization_pending", "The user has not answered yet.")
         device.status = "used"
         subject = device.subject
-    return site.issue_tokens(client, subject, device.scopes)
+    return site.issue_tokens(client, subject, device.scopes, auth_time=device.auth_time)
 
 
 def authorization_code_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
@@ -319,7 +319,14 @@ def authorization_code_grant(site: Site, client: Client, form: Mapping[str, str]
             expected = verifier
         if not hmac.compare_digest(expected.encode("utf-8"), code.code_challenge.encode("utf-8")):
             raise OAuthError("invalid_grant", "code_verifier does not match code_challenge.")
-    return site.issue_tokens(client, code.subject, code.scopes, grant=code_value, nonce=code.nonce)
+    return site.issue_tokens(
+        client,
+        code.subject,
+        code.scopes,
+        grant=code_value,
+        nonce=code.nonce,
+        auth_time=code.auth_time,
+    )
 
 
 def refresh_token_grant(site: Site, client: Client, form: Mapping[str, str]) -> dict[str, Any]:
@@ -343,7 +350,9 @@ def refresh_token_grant(site: Site, client: Client, form: Mapping[str, str]) -> 
                 raise OAuthError("invalid_scope", "scope is wider than the original grant.")
             scopes = asked
         refresh.used = True
-    return site.issue_tokens(client, refresh.subject, scopes, grant=refresh.grant)
+    return site.issue_tokens(
+        client, refresh.subject, scopes, grant=refresh.grant, auth_time=refresh.auth_time
+    )
 
 
 # -- device flow ---------------------------------------------------------------------------
@@ -539,6 +548,7 @@ def authorize(site: Site, request: Request, trace_id: str) -> Response:
             # endpoint verifies as plain (RFC 7636 4.3).
             code_challenge_method=params.get("code_challenge_method"),
             nonce=params.get("nonce"),
+            auth_time=site.clock.epoch(),
         )
     )
     return redirect_back(redirect_uri, code=value, state=state)

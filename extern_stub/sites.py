@@ -191,6 +191,8 @@ class RefreshToken:
     grant: str = ""
     #: Replaced by a new refresh token; kept until it expires, to recognise a replay.
     used: bool = False
+    #: When the user signed in (seconds since the epoch): the auth_time of every id_token.
+    auth_time: float = 0.0
 
 
 @dataclass
@@ -215,6 +217,8 @@ class Device:
     status: str = "pending"  # pending, approved, denied, used
     subject: str | None = None
     last_poll: float | None = None
+    #: When the user approved (seconds since the epoch): the sign-in of its id_token.
+    auth_time: float | None = None
 
 
 @dataclass
@@ -229,6 +233,8 @@ class AuthorizationCode:
     code_challenge: str | None = None
     code_challenge_method: str | None = None
     nonce: str | None = None
+    #: When the user signed in (seconds since the epoch); None: at the exchange.
+    auth_time: float | None = None
     #: Exchanged (or tried) once already; a second try revokes the tokens of the first.
     used: bool = False
 
@@ -459,12 +465,16 @@ class Site:
         scopes: tuple[str, ...],
         grant: str | None = None,
         nonce: str | None = None,
+        auth_time: float | None = None,
     ) -> dict[str, Any]:
         """Issue an access token (and, for a user, a refresh token); the token response body.
 
         ``grant`` names the sign-in the tokens belong to (an authorization code, or the first
-        refresh token of it), so that a replay can revoke them all.
+        refresh token of it), so that a replay can revoke them all. ``auth_time`` is when the
+        user signed in (default: now, as in the password grant).
         """
+        if auth_time is None:
+            auth_time = self.clock.epoch()
         access_token = self.sequences.hex("access_token", 32)
         body: dict[str, Any] = {
             "access_token": access_token,
@@ -485,7 +495,7 @@ class Site:
                 expires_at = now + self.refresh_lifetime
                 grant = grant or refresh_token
                 self.state.refresh_tokens[refresh_token] = RefreshToken(
-                    client.client_id, subject, scopes, expires_at, grant
+                    client.client_id, subject, scopes, expires_at, grant, auth_time=auth_time
                 )
                 self.state.expire_later(expires_at, "refresh_tokens", refresh_token)
                 issued.append(("refresh_tokens", refresh_token))
@@ -498,11 +508,12 @@ class Site:
         if subject is not None:
             body["scope"] = " ".join(scopes)
             if "openid" in scopes:
-                body["id_token"] = self.id_token(client, subject, nonce)
+                body["id_token"] = self.id_token(client, subject, nonce, auth_time)
         return body
 
-    def id_token(self, client: Client, subject: str, nonce: str | None) -> str:
-        """An OpenID Connect id_token about ``subject`` for ``client``, echoing ``nonce``."""
+    def id_token(self, client: Client, subject: str, nonce: str | None, auth_time: float) -> str:
+        """An OpenID Connect id_token about ``subject``, who signed in at ``auth_time``, for
+        ``client``, echoing ``nonce``."""
         now = int(self.clock.epoch())
         claims: dict[str, Any] = {
             "iss": self.base_url,
@@ -510,7 +521,7 @@ class Site:
             "aud": client.client_id,
             "iat": now,
             "exp": now + ID_TOKEN_LIFETIME,
-            "auth_time": now,
+            "auth_time": int(auth_time),
         }
         if nonce is not None:
             claims["nonce"] = nonce
@@ -614,6 +625,7 @@ class Site:
             if self.auto_approve_devices:
                 device.status = "approved"
                 device.subject = self.user_login
+                device.auth_time = self.clock.epoch()
             return device
 
     def find_device(self, user_code: str) -> Device | None:
@@ -654,6 +666,7 @@ class Site:
                 raise KeyError(f"no device waiting with user code {user_code!r}")
             device.status = status
             device.subject = subject
+            device.auth_time = self.clock.epoch()
 
     # -- authorization code flow ----------------------------------------------------------
 

@@ -5,13 +5,17 @@ The id_token is checked with PyJWT, a library independent of the one that signs 
 reading the key from the JWKS that discovery names, as a relying party does.
 """
 
+import urllib.parse
+
 import jwt
 import pytest
 import requests
 from stub_helpers import (
+    CALLBACK,
     TIMEOUT,
     api_get,
     call_token,
+    exchange,
     get_token,
     oauth_error,
     password_form,
@@ -19,6 +23,7 @@ from stub_helpers import (
 )
 
 from extern_stub import Site
+from extern_stub.sites import DEVICE_CODE_GRANT
 
 
 def verify(site: Site, id_token: str) -> dict:
@@ -129,3 +134,74 @@ def test_userinfo_of_a_client_credentials_token_is_401(site: Site) -> None:
 def test_the_password_grant_with_openid_gets_an_id_token(site: Site) -> None:
     answer = call_token(site, password_form(site, scope="openid extern.api"))
     assert verify(site, answer.json()["id_token"])["sub"] == site.user_login
+
+
+def claims_of(id_token: str) -> dict:
+    """The claims of an id_token, not verified (the test clock runs ahead of the real one)."""
+    return jwt.decode(id_token, options={"verify_signature": False})
+
+
+def refresh(site: Site, refresh_token: str) -> dict:
+    form = {
+        "grant_type": "refresh_token",
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+        "refresh_token": refresh_token,
+    }
+    return get_token(site, form)
+
+
+def test_auth_time_is_the_sign_in_and_stays_so_on_refresh(site: Site) -> None:
+    """OpenID Connect Core section 2: auth_time is when the user signed in."""
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code",
+            "client_id": site.client_id,
+            "redirect_uri": CALLBACK,
+            "scope": "openid extern.api",
+            "state": "s",
+        }
+    )
+    location = site.authorize(f"{site.base_url}/connect/authorize?{query}")
+    signed_in_at = site.clock.epoch()
+    site.clock.advance(200)  # the application exchanges the code later
+    code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(location).query))["code"]
+    first = exchange(site, code).json()
+    claims = claims_of(first["id_token"])
+    assert signed_in_at - 5 < claims["auth_time"] <= signed_in_at
+    assert claims["iat"] >= claims["auth_time"] + 200
+    site.clock.advance(1000)
+    again = claims_of(refresh(site, first["refresh_token"])["id_token"])
+    assert again["auth_time"] == claims["auth_time"]
+    assert again["iat"] >= claims["iat"] + 1000
+
+
+@pytest.mark.parametrize("automatic", [False, True])
+def test_auth_time_of_a_device_is_when_its_user_approved(site: Site, automatic: bool) -> None:
+    client = site.registry.clients[site.client_id]
+    site.auto_approve_devices = automatic
+    device = site.create_device(client, ("openid", "extern.api"))
+    if not automatic:
+        site.approve_device(device.user_code)
+    approved_at = site.clock.epoch()
+    site.clock.advance(100)
+    form = {
+        "grant_type": DEVICE_CODE_GRANT,
+        "client_id": site.client_id,
+        "client_secret": site.api_key,
+        "device_code": device.device_code,
+    }
+    claims = claims_of(get_token(site, form)["id_token"])
+    assert approved_at - 5 < claims["auth_time"] <= approved_at
+    assert claims["iat"] >= claims["auth_time"] + 100
+
+
+def test_auth_time_of_the_password_grant_is_the_request(site: Site) -> None:
+    tokens = get_token(site, password_form(site, scope="openid extern.api"))
+    claims = claims_of(tokens["id_token"])
+    assert claims["auth_time"] == claims["iat"]
+    site.clock.advance(500)
+    assert (
+        claims_of(refresh(site, tokens["refresh_token"])["id_token"])["auth_time"]
+        == (claims["auth_time"])
+    )
