@@ -678,15 +678,18 @@ def userinfo(site: Site, request: Request, trace_id: str) -> Response:
         authorization = read_authorization(request)
     except MalformedAuthorization:
         authorization = None
+    bearer = authorization is not None and authorization.type == "bearer"
     token = None
-    if authorization is not None and authorization.type == "bearer" and authorization.token:
+    if authorization is not None and bearer and authorization.token:
         token = site.access_token(authorization.token)
     if token is None or token.subject is None:
+        # RFC 6750 section 3.1: without bearer credentials, a challenge without an error code.
+        challenge = 'Bearer error="invalid_token"' if bearer else "Bearer"
         raise OAuthError(
             "invalid_token",
             "An Authorization: Bearer header with a user's live access token is required.",
             401,
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            {"WWW-Authenticate": challenge},
         )
     if "openid" not in token.scopes:
         raise OAuthError(

@@ -393,12 +393,14 @@ def test_userinfo_with_a_malformed_authorization_is_401(site: Site) -> None:
         timeout=TIMEOUT,
     )
     assert oauth_error(answer, 401) == "invalid_token"
-    broken = requests.get(
-        f"{site.base_url}/connect/userinfo",
-        headers={"Authorization": "Basic !!!"},
-        timeout=TIMEOUT,
-    )
-    assert oauth_error(broken, 401) == "invalid_token"
+    assert answer.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+    for other in ("Basic !!!", "Basic dXNlcjpwYXNz"):
+        # Another scheme is no bearer credentials: no error code (RFC 6750 section 3.1).
+        broken = requests.get(
+            f"{site.base_url}/connect/userinfo", headers={"Authorization": other}, timeout=TIMEOUT
+        )
+        assert oauth_error(broken, 401) == "invalid_token"
+        assert broken.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_userinfo_names_the_missing_scope_in_a_bearer_challenge(site: Site) -> None:

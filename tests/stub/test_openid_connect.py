@@ -119,11 +119,20 @@ def test_userinfo_without_openid_is_403_insufficient_scope(site: Site) -> None:
     assert 'error="insufficient_scope"' in answer.headers["WWW-Authenticate"]
 
 
-@pytest.mark.parametrize("token", [None, "0" * 64])
-def test_userinfo_without_a_live_token_is_401(site: Site, token: str | None) -> None:
+@pytest.mark.parametrize(
+    ("token", "challenge"),
+    [
+        # RFC 6750 section 3.1: a request without credentials hears no error code.
+        (None, "Bearer"),
+        ("0" * 64, 'Bearer error="invalid_token"'),
+    ],
+)
+def test_userinfo_without_a_live_token_is_401(
+    site: Site, token: str | None, challenge: str
+) -> None:
     answer = api_get(site, "/connect/userinfo", token)
     assert oauth_error(answer, 401) == "invalid_token"
-    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert answer.headers["WWW-Authenticate"] == challenge
 
 
 def test_userinfo_of_a_client_credentials_token_is_401(site: Site) -> None:
