@@ -105,18 +105,22 @@ class StubRequestHandler(WSGIRequestHandler):
         if self.command != "HEAD" and code >= 200 and code not in {204, 304}:
             self.wfile.write(body)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per request: the request line as sent, secrets redacted (werkzeug's
+        would show the target decoded, where a percent-encoded line break becomes one)."""
+        line = " ".join(redact(word) for word in getattr(self, "requestline", "").split(" "))
+        self.log("info", '"%s" %s %s', line, code, size)
+
     def log(self, type: str, message: str, *args: Any) -> None:
         if not self._app().quiet:
-            text = redact(message % args if args else message)
+            text = printable(message % args if args else message)
             super().log(type, "%s", f"[{self._app().site.name}] {text}")
 
 
 #: A query parameter whose value is a secret: its name mentions one (client_secret,
 #: access_token, refresh_token, code, code_verifier, device_code, user_code, password, api key).
-SECRET_PARAMETER = re.compile(
-    r"(?P<name>(?:^|[?&;\s])[^=&;\s]*(?:secret|token|password|passwd|key|code|verifier|"
-    r"assertion|authorization)[^=&;\s]*=)[^&;\s\"]*",
-    re.IGNORECASE,
+SECRET_NAME = re.compile(
+    r"secret|token|password|passwd|key|code|verifier|assertion|authorization", re.IGNORECASE
 )
 
 
@@ -126,9 +130,23 @@ def as_sentence(text: str) -> str:
     return text if text.endswith(".") else f"{text}."
 
 
-def redact(text: str) -> str:
-    """``text`` (a log line) with the value of every secret query parameter replaced."""
-    return SECRET_PARAMETER.sub(r"\g<name>[redacted]", text)
+def redact(target: str) -> str:
+    """``target`` (a request target as sent) with the whole value of every query parameter
+    whose name, decoded, names a secret replaced: the path and other parameters stay."""
+    path, mark, query = target.partition("?")
+    parameters = []
+    for parameter in query.split("&") if mark else ():
+        name, equals, _ = parameter.partition("=")
+        secret = equals and SECRET_NAME.search(urllib.parse.unquote_plus(name))
+        parameters.append(f"{name}=[redacted]" if secret else parameter)
+    return path + mark + "&".join(parameters)
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable (line and paragraph separators,
+    direction overrides, C0 and C1 controls, ...) and the backslash written as escapes, so
+    that a log line cannot be split, hidden or turned around by what a client sent."""
+    return "".join(ch if ch.isprintable() and ch != "\\" else ascii(ch)[1:-1] for ch in text)
 
 
 def is_loopback(host: str) -> bool:

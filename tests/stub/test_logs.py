@@ -1,14 +1,16 @@
 """What the sandbox tells the world: no secret in its access log, no seeded secrets on a network."""
 
 import logging
+import socket
 import subprocess
 import sys
+import urllib.parse
 
 import pytest
 import requests
 from stub_helpers import TIMEOUT, client_credentials, get_token
 
-from extern_stub import StubServer
+from extern_stub import Site, StubServer
 from extern_stub.server import is_loopback
 
 
@@ -35,7 +37,7 @@ def test_the_access_log_redacts_secrets_in_query_strings(caplog: pytest.LogCaptu
         requests.get(f"{base}/device", params={"user_code": "BCDF-GHJK"}, timeout=TIMEOUT)
         requests.get(f"{base}/v1?password=the-password;refresh_token={token}", timeout=TIMEOUT)
     log = "\n".join(record.getMessage() for record in caplog.records)
-    assert log.count("[redacted]") >= 8, log
+    assert log.count("[redacted]") == 7, log
     assert "state=kept" in log
     for secret in secrets:
         assert secret not in log
@@ -70,3 +72,48 @@ def test_seed_on_loopback_is_fine(host: str) -> None:
 
 def test_without_seed_any_host_is_accepted() -> None:
     StubServer(host="0.0.0.0")  # noqa: S104 - not started: nothing bound
+
+
+def raw_request(site: Site, data: bytes) -> None:
+    """Send raw bytes and read the answer to its end."""
+    parts = urllib.parse.urlsplit(site.base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=TIMEOUT) as connection:
+        connection.sendall(data)
+        while connection.recv(65536):
+            pass
+
+
+def test_the_access_log_cannot_be_forged_and_hides_whole_secrets(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    with StubServer(quiet=False) as stub:
+        site = stub.sites["test"]
+        base = site.base_url
+        for query in (
+            "password=ab%3BS3cr3t-1",
+            "password=ab%22S3cr3t-2",
+            "pass%77ord=S3cr3t-3&state=kept",
+            "password=ab&client_secret=S3cr3t-4%26more",
+        ):
+            requests.get(f"{base}/v1?{query}", timeout=TIMEOUT)
+        requests.post(f"{base}/connect/token?grant_type=client_credentials", timeout=TIMEOUT)
+        requests.get(f"{base}/v1/%E2%80%A8forged%E2%80%AE", timeout=TIMEOUT)
+        for line in (
+            b"GET /v1/\xe2\x80\xa8forged\xe2\x80\xae\xc2\x85 HTTP/1.1",
+            b"GET /v1/\x00\x1b[31m\x7f HTTP/1.1",
+            b"GET /v1/a\rforged HTTP/1.1",
+        ):
+            raw_request(site, line + b"\r\nHost: 127.0.0.1\r\n\r\n")
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 9, messages
+    for message in messages:
+        assert message.isprintable(), repr(message)  # no line or direction control of any kind
+    log = "\n".join(messages)
+    assert "S3cr3t" not in log, log
+    assert "more" not in log
+    assert log.count("[redacted]") == 5
+    assert "state=kept" in log
+    assert "/connect/token?grant_type=client_credentials" in log
+    assert "/v1/%E2%80%A8forged%E2%80%AE" in log  # as sent: still percent-encoded
+    assert r"/v1/\x00\x1b[31m\x7f" in log
