@@ -63,6 +63,14 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default: %(default)s)"
     )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name clients may use besides 127.0.0.1, localhost and [::1] (and the "
+        "--host address); other names get 421, against DNS rebinding (repeatable)",
+    )
     for site, port in DEFAULT_PORTS.items():
         parser.add_argument(
             f"--{site}-port",
@@ -185,6 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         api_latency=args.api_latency,
         registry_path=args.sites_file,
         quiet=args.quiet or bool(command),
+        allowed_hosts=args.allow_host,
     )
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)

@@ -209,6 +209,7 @@ class SiteApp:
             404: "notFound",
             405: "methodNotAllowed",
             413: "requestTooLarge",
+            421: "misdirectedRequest",
             414: "uriTooLong",
             431: "headersTooLarge",
         }

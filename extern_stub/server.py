@@ -10,10 +10,12 @@ import re
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from werkzeug.exceptions import BadRequest
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from extern_stub.app import SiteApp
@@ -45,21 +47,88 @@ class StubRequestHandler(WSGIRequestHandler):
         return super().date_time_string(timestamp)
 
     def parse_request(self) -> bool:
-        """http.server's parsing, stricter: no HTTP/0.9 request line, no ambiguous body length."""
-        if not super().parse_request():
+        """http.server's parsing, made as strict as RFC 9112 asks of a server: a request
+        that could be read two ways, or is meant for another host, is refused (400, 421)."""
+        line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        problem = request_line_problem(line)
+        if problem is not None:
+            # Refused before the header section is read: an HTTP/0.9 request has none.
+            self.command, self.request_version, self.requestline = None, "HTTP/0.9", line
+            self.send_error(400, problem)
             return False
-        if self.request_version == "HTTP/0.9":
-            # "GET /path" is HTTP/0.9, whose answers have no status line: refuse it.
-            self.send_error(400, "The request line must be: METHOD TARGET HTTP/1.1.")
+        recorder = LineRecorder(self.rfile)
+        self.rfile = recorder  # type: ignore[assignment]
+        try:
+            parsed = super().parse_request()
+        finally:
+            self.rfile = recorder.stream
+        if not parsed:
             return False
-        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or ()}
-        if len(lengths) > 1:
-            self.send_error(400, "Content-Length is given twice, with different values.")
+        refusal = header_section_problem(recorder.lines) or self.message_problem()
+        if refusal is not None:
+            self.send_error(*refusal)
             return False
-        if lengths and "Transfer-Encoding" in self.headers:
-            self.send_error(400, "Content-Length and Transfer-Encoding together.")
-            return False
+        if self.headers.get("Expect", "").strip().lower() == "100-continue":
+            if self.request_version != "HTTP/1.0":
+                self.send_response_only(100)
+                self.end_headers()
+            del self.headers["Expect"]  # answered: werkzeug would send another
         return True
+
+    def handle_expect_100(self) -> bool:
+        """Sent by :meth:`parse_request` once the request is known to be acceptable."""
+        return True
+
+    def message_problem(self) -> tuple[int, str] | None:
+        """Why the parsed header section cannot be answered (status and sentence), or None."""
+        lengths = self.headers.get_all("Content-Length") or []
+        if any(not value.strip().isdigit() or not value.strip().isascii() for value in lengths):
+            return 400, "Content-Length must be a number of bytes, digits only."
+        if len({value.strip() for value in lengths}) > 1:
+            return 400, "Content-Length is given twice, with different values."
+        codings = self.headers.get_all("Transfer-Encoding")
+        if codings is not None:
+            if lengths:
+                return 400, "Content-Length and Transfer-Encoding together."
+            if self.request_version == "HTTP/1.0":
+                return 400, "Transfer-Encoding is not HTTP/1.0: send Content-Length."
+            names = [name.strip().lower() for value in codings for name in value.split(",")]
+            if [name for name in names if name] != ["chunked"]:
+                return 400, "Transfer-Encoding must be chunked, alone: no other coding is read."
+        return self.host_problem()
+
+    def host_problem(self) -> tuple[int, str] | None:
+        """Why the request's host (its Host, or the authority of an absolute target) is
+        refused: missing, repeated or malformed (400), or not served here (421)."""
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1:
+            return 400, "Host is given more than once."
+        target = urllib.parse.urlsplit(self.path)
+        if target.scheme and target.netloc:
+            host = target.netloc  # an absolute target's authority overrides Host (RFC 9112 3.2.2)
+        elif hosts:
+            host = hosts[0].strip()
+        elif self.request_version == "HTTP/1.0":
+            return None
+        else:
+            return 400, "Host is missing: HTTP/1.1 requires it."
+        match = HOST.fullmatch(host)
+        if match is None or int(match["port"] or 0) > 65535:
+            return 400, "Host must be a host name or address, then maybe :port."
+        name = match["name"].lower().removeprefix("[").removesuffix("]")
+        if not serves(name, self.server.allowed_hosts):  # type: ignore[attr-defined]
+            return 421, (
+                f"This sandbox answers to 127.0.0.1, localhost and [::1] only, not to "
+                f"{match['name']}: start it with --allow-host {match['name']} to use that name."
+            )
+        return None
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        if "Transfer-Encoding" in self.headers:  # chunked alone: message_problem saw to it
+            environ["wsgi.input"] = ChunkedBody(self.rfile)
+            environ["wsgi.input_terminated"] = True
+        return environ
 
     def run_wsgi(self) -> None:
         """Answer one request, counted as in flight so that a stop lets it finish."""
@@ -117,6 +186,147 @@ class StubRequestHandler(WSGIRequestHandler):
             super().log(type, "%s", f"[{self._app().site.name}] {text}")
 
 
+class LineRecorder:
+    """The request's input stream, keeping the lines read from it: http.server's parser
+    would let bytes through that RFC 9112 refuses (a bare CR splits a header in two)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.lines: list[bytes] = []
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self.stream.readline(limit)
+        self.lines.append(line)
+        return line
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+#: A token (RFC 9110 section 5.6.2): a method, a header name, a transfer coding.
+TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+#: HTTP-version (RFC 9112 section 2.3): one digit on each side of the dot.
+HTTP_VERSION = re.compile(r"HTTP/[0-9]\.[0-9]")
+#: A header field line (RFC 9112 section 5): a token, a colon at once, a value without
+#: control characters other than tab (RFC 9110 section 5.5: no NUL, no bare CR).
+FIELD_LINE = re.compile(rb"(?:" + TCHARS.encode() + rb"):[^\x00-\x08\x0a-\x1f\x7f]*")
+#: Host (RFC 9110 section 7.2, RFC 3986 section 3.2.2): a registered name or IPv4 address,
+#: or an IPv6 address in brackets, then maybe a port.
+HOST = re.compile(
+    r"(?P<name>[A-Za-z0-9._~!$&'()*+,;=%-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>[0-9]{0,5}))?"
+)
+#: A chunk's size line (RFC 9112 section 7.1): hex digits, then extensions, each
+#: ;name or ;name=value (a token or a quoted string), with optional white space around.
+CHUNK_LINE = re.compile(
+    rb"(?P<size>[0-9A-Fa-f]{1,16})"
+    rb"(?:[ \t]*;[ \t]*"
+    + TCHARS.encode()
+    + rb"(?:[ \t]*=[ \t]*(?:"
+    + TCHARS.encode()
+    + rb'|"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\[^\x00-\x08\x0a-\x1f\x7f])*"))?)*'
+)
+#: The longest chunk size line and trailer field line read, and the most trailer fields.
+MAX_CHUNK_LINE = 4096
+MAX_TRAILER_LINE = 8192
+MAX_TRAILERS = 100
+
+
+def request_line_problem(line: str) -> str | None:
+    """Why a request line is refused before its header section is read, or None."""
+    words = line.split()
+    if len(words) == 2:
+        # "GET /path" is HTTP/0.9: no header section follows, and its answer would have
+        # no status line. Refused now, rather than waiting for headers that never come.
+        return "The request line must be: METHOD TARGET HTTP/1.1."
+    if len(words) != 3:
+        return None  # http.server answers it
+    method, _, version = words
+    if not re.fullmatch(TCHARS, method) or method != method.upper():
+        return f"The method {method[:20]} is unknown: methods are upper case (GET, POST)."
+    if not HTTP_VERSION.fullmatch(version):
+        return f"The HTTP version {version[:20]} is not supported."
+    return None
+
+
+def header_section_problem(lines: list[bytes]) -> tuple[int, str] | None:
+    """Why the raw header lines of a request are refused (status, sentence), or None."""
+    for raw in lines:
+        if raw in {b"\r\n", b"\n", b""}:
+            break
+        if not FIELD_LINE.fullmatch(raw.removesuffix(b"\n").removesuffix(b"\r")):
+            return 400, (
+                "A header line is malformed: it must be Name: value, with no space in or "
+                "after the name, no line folding, and no control character (NUL, CR) in the value."
+            )
+    return None
+
+
+def serves(name: str, allowed: frozenset[str]) -> bool:
+    """Whether the sandbox answers to the host ``name`` (lower case, no brackets): loopback
+    names and addresses, and the names it was told to answer to."""
+    if name == "localhost" or name in allowed:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class ChunkedBody(io.RawIOBase):
+    """A chunked request body (RFC 9112 section 7.1), read strictly: werkzeug's reader takes
+    sizes such as 0x2d or +2d (Python's int) and refuses extensions and trailers. Extensions
+    and trailer fields are read and dropped; anything malformed is a 400."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._left = 0  # bytes of the current chunk still to read
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        read = 0
+        while not self._done and read < len(buffer):
+            if self._left == 0:
+                self._left = self._chunk_size()
+                if self._left == 0:
+                    self._skip_trailers()
+                    self._done = True
+                    break
+            count = min(len(buffer) - read, self._left)
+            data = self._stream.read(count)
+            if len(data) < count:
+                raise BadRequest("The body ended inside a chunk.")
+            buffer[read : read + count] = data
+            read += count
+            self._left -= count
+            if self._left == 0 and self._stream.readline(3) not in {b"\r\n", b"\n"}:
+                raise BadRequest("A chunk is longer than its size says.")
+        return read
+
+    def _line(self, limit: int) -> bytes:
+        line: bytes = self._stream.readline(limit + 1)
+        if not line.endswith(b"\n") or len(line) > limit:
+            raise BadRequest("The chunked body ended early, or has a line too long.")
+        return line.removesuffix(b"\n").removesuffix(b"\r")
+
+    def _chunk_size(self) -> int:
+        match = CHUNK_LINE.fullmatch(self._line(MAX_CHUNK_LINE))
+        if match is None:
+            raise BadRequest("A chunk size must be hex digits, then maybe ;extensions.")
+        return int(match["size"], 16)
+
+    def _skip_trailers(self) -> None:
+        for _ in range(MAX_TRAILERS + 1):
+            line = self._line(MAX_TRAILER_LINE)
+            if not line:
+                return
+            if not FIELD_LINE.fullmatch(line):
+                raise BadRequest("A trailer field is malformed: it must be Name: value.")
+        raise BadRequest(f"More than {MAX_TRAILERS} trailer fields.")
+
+
 #: A query parameter whose value is a secret: its name mentions one (client_secret,
 #: access_token, refresh_token, code, code_verifier, device_code, user_code, password, api key).
 SECRET_NAME = re.compile(
@@ -166,6 +376,10 @@ SEED_ON_NETWORK = (
 )
 
 
+#: Addresses that bind every interface: no name of their own.
+WILDCARDS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - naming them, not binding
+
+
 def url_host(host: str) -> str:
     """``host`` as it goes in a URL a client on this machine can use."""
     if host in {"0.0.0.0", ""}:  # noqa: S104 - translating, not binding
@@ -202,12 +416,19 @@ class StubServer:
         quiet: bool = True,
         record_size: int = RECORD_SIZE,
         api_latency: float = 0.0,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         if seed is not None and not is_loopback(host):
             raise ValueError(SEED_ON_NETWORK)
         registries = load_registries(registry_path)
         self.host = host
         self.quiet = quiet
+        #: Host names the sandbox answers to besides the loopback ones: the address it binds
+        #: (unless a wildcard) and the names it was given; any other gets 421.
+        self.allowed_hosts = frozenset(
+            name.lower().removeprefix("[").removesuffix("]")
+            for name in (*allowed_hosts, *(() if host in WILDCARDS else (host,)))
+        )
         self.seed = seed
         self.sites: dict[str, Site] = {
             name: Site(
@@ -249,6 +470,7 @@ class StubServer:
                 except SystemExit:
                     reason = (werkzeug_says.getvalue().splitlines() or ["cannot bind"])[0]
                     raise PortUnavailableError(name, self.host, self._ports[name], reason) from None
+                server.allowed_hosts = self.allowed_hosts  # type: ignore[attr-defined]
                 server.in_flight = 0  # type: ignore[attr-defined]
                 server.in_flight_changed = threading.Condition()  # type: ignore[attr-defined]
                 self._servers.append(server)

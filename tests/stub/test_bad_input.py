@@ -78,7 +78,7 @@ def test_chunked_body_of_exactly_64_kib_is_read(site: Site) -> None:
 def test_declared_length_over_64_kib_is_413_without_reading(site: Site) -> None:
     status, headers, body = exchange(
         site,
-        b"POST /connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n"
+        b"POST /connect/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 999999999\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\n\r\nabc",
     )
     assert status == 413
@@ -89,7 +89,7 @@ def test_declared_length_over_64_kib_is_413_without_reading(site: Site) -> None:
 def test_body_shorter_than_announced_is_400(site: Site) -> None:
     status, _, body = exchange(
         site,
-        b"POST /connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+        b"POST /connect/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n"
         b"Content-Type: application/x-www-form-urlencoded\r\n\r\ngrant_type=x",
         half_close=True,
     )
@@ -100,7 +100,7 @@ def test_body_shorter_than_announced_is_400(site: Site) -> None:
 def test_bad_content_length_is_400(site: Site) -> None:
     status, _, body = exchange(
         site,
-        b"POST /v1 HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"POST /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
         half_close=True,
     )
     assert 400 <= status < 500
@@ -109,7 +109,7 @@ def test_bad_content_length_is_400(site: Site) -> None:
 
 def test_uri_too_long_is_414_in_the_oauth_shape_under_connect(site: Site) -> None:
     status, headers, body = exchange(
-        site, b"GET /connect/" + b"x" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        site, b"GET /connect/" + b"x" * 70000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
     )
     assert status == 414
     assert len(headers["X-Kontur-Trace-Id"]) == 32
@@ -125,7 +125,7 @@ def test_too_many_headers_is_431_in_the_extern_shape(site: Site) -> None:
 
 
 def test_unsupported_http_version_is_400_not_505(site: Site) -> None:
-    status, _, body = exchange(site, b"GET /v1 HTTP/3.7\r\nHost: x\r\n\r\n")
+    status, _, body = exchange(site, b"GET /v1 HTTP/3.7\r\nHost: 127.0.0.1\r\n\r\n")
     assert status == 400
     assert json.loads(body)["status-code"] == 400
     assert "HTTP/3.7" in json.loads(body)["message"]
@@ -133,7 +133,7 @@ def test_unsupported_http_version_is_400_not_505(site: Site) -> None:
 
 def test_raw_non_utf8_path_and_header(site: Site) -> None:
     status, _, body = exchange(
-        site, b"GET /v1/\xff\xfe HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\r\n\r\n"
+        site, b"GET /v1/\xff\xfe HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \xff\r\n\r\n"
     )
     assert status == 401
     assert json.loads(body)["id"] == "urn:error:externapi:unauthorized"
@@ -154,7 +154,9 @@ def test_a_request_line_of_other_than_three_words_gets_a_status_line(
 
 
 def post_raw(site: Site, *headers: bytes, body: bytes = b"abc") -> int:
-    head = b"POST /connect/token HTTP/1.1\r\nHost: x\r\n" + b"".join(h + b"\r\n" for h in headers)
+    head = b"POST /connect/token HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(
+        h + b"\r\n" for h in headers
+    )
     status, _, _ = exchange(site, head + b"\r\n" + body, half_close=True)
     return status
 

@@ -32,13 +32,17 @@ HUGE_URI = b"x" * 70000
 MANY_HEADERS = b"X-A: b\r\n" * 200
 CASES = {
     # name: (request, status, Extern API error id; None under /connect: the OAuth shape)
-    "version on the API": (b"GET /v1 HTTP/3.7\r\nHost: x\r\n\r\n", 400, "badRequest"),
+    "version on the API": (b"GET /v1 HTTP/3.7\r\nHost: 127.0.0.1\r\n\r\n", 400, "badRequest"),
     "version on the token endpoint": (
-        b"GET /connect/token HTTP/3.7\r\nHost: x\r\n\r\n",
+        b"GET /connect/token HTTP/3.7\r\nHost: 127.0.0.1\r\n\r\n",
         400,
         None,
     ),
-    "uri on the API": (b"GET /v1/" + HUGE_URI + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414, "uriTooLong"),
+    "uri on the API": (
+        b"GET /v1/" + HUGE_URI + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        414,
+        "uriTooLong",
+    ),
     "headers on the API": (
         b"GET /v1 HTTP/1.1\r\n" + MANY_HEADERS + b"\r\n",
         431,
@@ -50,12 +54,12 @@ CASES = {
         None,
     ),
     "two lengths on the API": (
-        b"POST /v1 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+        b"POST /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
         400,
         "badRequest",
     ),
     "length and chunks on the token endpoint": (
-        b"POST /connect/token HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+        b"POST /connect/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
         400,
         None,
@@ -96,5 +100,5 @@ def test_a_head_request_refused_early_gets_no_body(site: Site) -> None:
 
 
 def test_the_version_refused_is_named(site: Site) -> None:
-    _, _, body = raw_answer(site, b"GET /v1 HTTP/3.7\r\nHost: x\r\n\r\n")
+    _, _, body = raw_answer(site, b"GET /v1 HTTP/3.7\r\nHost: 127.0.0.1\r\n\r\n")
     assert "HTTP/3.7" in json.loads(body)["message"]
