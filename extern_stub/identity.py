@@ -129,11 +129,32 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     return username, password
 
 
+#: The challenge of a 401 for wrong client credentials sent in HTTP Basic only.
+BASIC_CHALLENGE = 'Basic realm="Kontur sandbox"'
+
+
 def authenticate_client(site: Site, request: Request, form: Mapping[str, str]) -> Client:
-    """The client whose ``client_id`` and ``client_secret`` (API key) came with ``request``."""
+    """The client whose ``client_id`` and ``client_secret`` (API key) came with ``request``.
+
+    Wrong credentials are ``invalid_client``: HTTP 400 as Kontur documents it, for credentials
+    in the body (with or without Basic, as the official SDK sends them); HTTP 401 with a Basic
+    challenge, as RFC 6749 section 5.2 asks, for credentials in HTTP Basic only (inferred:
+    Kontur's documentation shows no such request).
+    """
+    basic = basic_credentials(request)
+    try:
+        return check_client(site, form, basic)
+    except OAuthError as error:
+        basic_only = basic is not None and "client_id" not in form and "client_secret" not in form
+        if basic_only and error.error == "invalid_client":
+            error.status, error.headers = 401, {"WWW-Authenticate": BASIC_CHALLENGE}
+        raise
+
+
+def check_client(site: Site, form: Mapping[str, str], basic: tuple[str, str] | None) -> Client:
+    """The client of the credentials in ``form`` and ``basic``; OAuthError when wrong."""
     client_id = form.get("client_id")
     secret = form.get("client_secret")
-    basic = basic_credentials(request)
     if basic is not None:
         if (client_id is not None and client_id != basic[0]) or (
             secret is not None and secret != basic[1]
@@ -509,7 +530,7 @@ def authorize(site: Site, request: Request, trace_id: str) -> Response:
     if client is None:
         raise OAuthError("invalid_client", "Unknown client_id.")
     redirect_uri = params.get("redirect_uri")
-    if redirect_uri is None or redirect_uri not in client.redirect_uris:
+    if redirect_uri is None or not registered_redirect(client, redirect_uri):
         raise OAuthError("invalid_request", "redirect_uri is not registered for this client.")
     # The redirect URI is trusted from here on: errors go back to the application.
     state = params.get("state")
@@ -520,6 +541,14 @@ def authorize(site: Site, request: Request, trace_id: str) -> Response:
             redirect_uri, error=error.error, error_description=error.description, state=state
         )
     if request.method == "GET":
+        if params.get("prompt") == "none":
+            # OpenID Connect Core 3.1.2.6: no page may be shown, and nobody is signed in.
+            return redirect_back(
+                redirect_uri,
+                error="login_required",
+                error_description="Nobody is signed in: the sandbox keeps no sign-in.",
+                state=state,
+            )
         return render_login(site, request, request_fields, message="")
     refusal = refuse_form_post(site, request, params)
     if refusal is not None:
@@ -554,6 +583,34 @@ def authorize(site: Site, request: Request, trace_id: str) -> Response:
     return redirect_back(redirect_uri, code=value, state=state)
 
 
+#: Hosts of loopback redirect URIs: a native application listens there on whatever port it
+#: gets, so any port is accepted (RFC 8252 section 7.3; localhost too, as it is registered).
+LOOPBACK_REDIRECT_HOSTS = frozenset({"127.0.0.1", "[::1]", "localhost"})
+
+
+def registered_redirect(client: Client, redirect_uri: str) -> bool:
+    """Whether ``redirect_uri`` is one of ``client``'s, a loopback one with any port."""
+    if redirect_uri in client.redirect_uris:
+        return True
+    portless = without_loopback_port(redirect_uri)
+    return portless is not None and any(
+        without_loopback_port(registered) == portless for registered in client.redirect_uris
+    )
+
+
+def without_loopback_port(uri: str) -> str | None:
+    """``uri`` without its port when it is an http URI of a loopback host; else None."""
+    parts = urllib.parse.urlsplit(uri)
+    host, port = parts.netloc, ""
+    if not host.endswith("]") and ":" in host:
+        host, _, port = host.rpartition(":")
+    if parts.scheme != "http" or host not in LOOPBACK_REDIRECT_HOSTS:
+        return None
+    if port and (not port.isdigit() or not port.isascii() or int(port) > 65535):
+        return None
+    return urllib.parse.urlunsplit(parts._replace(netloc=host))
+
+
 def trusted_redirect(site: Site, request: Request) -> tuple[str, str | None] | None:
     """The redirect_uri and state of an unreadable authorization request, when its client and
     redirect_uri are unambiguous and registered; else None (the error is answered here)."""
@@ -567,7 +624,7 @@ def trusted_redirect(site: Site, request: Request) -> tuple[str, str | None] | N
     if len(client_ids) != 1 or len(redirect_uris) != 1:
         return None
     client = site.registry.clients.get(client_ids[0])
-    if client is None or redirect_uris[0] not in client.redirect_uris:
+    if client is None or not registered_redirect(client, redirect_uris[0]):
         return None
     states = raw.getlist("state")
     return redirect_uris[0], states[0] if len(states) == 1 else None
@@ -596,6 +653,9 @@ def check_authorize_request(client: Client, params: Mapping[str, str]) -> dict[s
     requested_scopes(client, params.get("scope"), required=True, allow_user_scopes=True)
     if "state" not in params:
         raise OAuthError("invalid_request", "state is missing.")
+    prompts = params.get("prompt", "").split()
+    if "none" in prompts and len(prompts) > 1:
+        raise OAuthError("invalid_request", "prompt=none cannot go with another value.")
     if params.get("code_challenge_method", "plain") not in {"plain", "S256"}:
         raise OAuthError("invalid_request", "code_challenge_method must be S256 or plain.")
     if "code_challenge_method" in params and "code_challenge" not in params:

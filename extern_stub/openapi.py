@@ -286,6 +286,7 @@ def build(base_url: str) -> dict[str, Any]:
                         "content": {JSON: {"schema": ref("TokenResponse")}},
                     },
                     "400": oauth_error("Refused; read the error field."),
+                    "401": oauth_error("Wrong client credentials sent in HTTP Basic only."),
                     **IDENTITY_ERRORS,
                 },
             }
@@ -303,6 +304,7 @@ def build(base_url: str) -> dict[str, Any]:
                         "content": {JSON: {"schema": ref("DeviceAuthorizationResponse")}},
                     },
                     "400": oauth_error("Refused; read the error field."),
+                    "401": oauth_error("Wrong client credentials sent in HTTP Basic only."),
                     **IDENTITY_ERRORS,
                 },
             }
@@ -328,6 +330,7 @@ def build(base_url: str) -> dict[str, Any]:
                         ("nonce", False),
                         ("code_challenge", False),
                         ("code_challenge_method", False),
+                        ("prompt", False),
                     )
                 ],
                 "responses": {

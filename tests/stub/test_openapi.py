@@ -390,6 +390,7 @@ def query_cases(site: Site) -> dict[str, Callable[[], requests.Response]]:
             "nonce": "n",
             "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
             "code_challenge_method": "S256",
+            "prompt": "login",
         }
         return requests.get(f"{site.base_url}/connect/authorize", params=query, timeout=TIMEOUT)
 

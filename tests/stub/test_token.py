@@ -282,7 +282,7 @@ def test_basic_credentials_decode_plus_as_space() -> None:
     encoded = urllib.parse.quote_plus(spaced.api_key)  # key+with+spaces%2Band+plus
     assert client.post("/connect/token", data=form, headers=basic(encoded)).status_code == 200
     raw_plus = spaced.api_key.replace(" ", "+")  # '+' decodes to a space: not the key
-    assert client.post("/connect/token", data=form, headers=basic(raw_plus)).status_code == 400
+    assert client.post("/connect/token", data=form, headers=basic(raw_plus)).status_code == 401
 
 
 def test_a_form_of_more_than_100_parameters_is_invalid_request(site: Site) -> None:
