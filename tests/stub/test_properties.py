@@ -180,8 +180,12 @@ def anything_requests(draw: st.DrawFn, site: Site) -> tuple[bytes, dict[str, str
 
 
 def check_token_answer(status: int, headers: dict[str, str], content: bytes) -> None:
-    """The property: 200 with a token, or 400/413 with a known OAuth error; never anything else."""
-    assert status in {200, 400, 413}, (status, content)
+    """The property: 200 with a token, or 400/413 with a known OAuth error, or 401
+    invalid_client with a Basic challenge (credentials in Basic only); never anything else."""
+    assert status in {200, 400, 401, 413}, (status, content)
+    if status == 401:
+        assert json.loads(content)["error"] == "invalid_client"
+        assert headers["WWW-Authenticate"].startswith("Basic ")
     assert len(headers["X-Kontur-Trace-Id"]) == 32
     assert headers["Content-Type"] == "application/json; charset=UTF-8"
     body = json.loads(content)
