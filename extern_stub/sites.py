@@ -74,6 +74,11 @@ FAILURE_WINDOW = 60
 #: ones that failed last (RFC 6749 section 4.3.2 asks for a limit on guesses).
 MAX_PASSWORD_KEYS = 1000
 PASSWORD_KEY_LIMIT = 256
+#: Access tokens, and refresh tokens, a site keeps at most; beyond, the oldest go first, as
+#: if expired (they are also the first to expire: all of a kind live as long).
+MAX_TOKENS = 20_000
+#: Entries the expiry schedule may hold for what is already forgotten before it is compacted.
+EXPIRIES_SLACK = 1024
 #: Alphabet of user codes: consonants only, no look-alikes (RFC 8628 section 6.1).
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 
@@ -177,6 +182,8 @@ class AccessToken:
     subject: str | None
     scopes: tuple[str, ...]
     expires_at: float
+    #: The sign-in it belongs to, if any: a replay revokes it with the others.
+    grant: str | None = None
 
 
 @dataclass
@@ -197,9 +204,9 @@ class RefreshToken:
 
 @dataclass
 class Grant:
-    """The tokens issued for one sign-in (an authorization code and the refreshes after it)."""
+    """The live tokens of one sign-in (an authorization code and the refreshes after it)."""
 
-    tokens: list[tuple[str, str]]
+    tokens: set[tuple[str, str]]
     expires_at: float
 
 
@@ -340,18 +347,41 @@ class SiteState:
     def expire_later(self, expires_at: float, table: str, key: str) -> None:
         """Remember to forget ``key`` of ``table`` once ``expires_at`` has passed."""
         heapq.heappush(self.expiries, (expires_at, next(self.order), table, key))
+        live = sum(map(len, (self.access_tokens, self.refresh_tokens, self.devices, self.codes)))
+        if len(self.expiries) > 2 * (live + len(self.grants)) + EXPIRIES_SLACK:
+            # Mostly entries of what was forgotten early (over the cap, revoked) or of a
+            # sign-in scheduled again by each refresh: keep one entry per live thing.
+            self.expiries = [entry for entry in self.expiries if self._scheduled(*entry)]
+            heapq.heapify(self.expiries)
+
+    def _scheduled(self, expires_at: float, order: int, table: str, key: str) -> bool:
+        """Whether this entry of the expiry schedule is the one of a live thing."""
+        entry = getattr(self, table).get(key)
+        return entry is not None and (
+            not isinstance(entry, Grant) or entry.expires_at == expires_at
+        )
 
     def purge(self, now: float) -> None:
         """Forget every token, code and device that expired by ``now`` (O(log n) each)."""
         while self.expiries and self.expiries[0][0] <= now:
             _, _, table, key = heapq.heappop(self.expiries)
-            entries = getattr(self, table)
-            entry = entries.get(key)
+            entry = getattr(self, table).get(key)
             if isinstance(entry, Grant) and entry.expires_at > now:
                 continue  # a later token of the grant scheduled it again
-            entries.pop(key, None)
-            if isinstance(entry, Device):
-                self.user_codes.pop(normalize_user_code(entry.user_code), None)
+            self.forget(table, key)
+
+    def forget(self, table: str, key: str) -> None:
+        """Forget ``key`` of ``table``: a device with its user code, a token with its place
+        in its sign-in, and the sign-in once none of its tokens is left."""
+        entry = getattr(self, table).pop(key, None)
+        if isinstance(entry, Device):
+            self.user_codes.pop(normalize_user_code(entry.user_code), None)
+        grant = getattr(entry, "grant", None)
+        record = self.grants.get(grant) if grant else None
+        if record is not None:
+            record.tokens.discard((table, key))
+            if not record.tokens:
+                del self.grants[grant]
 
 
 class Site:
@@ -371,6 +401,7 @@ class Site:
         record_size: int = RECORD_SIZE,
         api_latency: float = 0.0,
         record_bytes: int = RECORD_BYTES,
+        max_tokens: int = MAX_TOKENS,
     ) -> None:
         self.name = name
         self.registry = registry
@@ -390,6 +421,7 @@ class Site:
         self.lock = threading.RLock()
         self.state = SiteState()
         self.record_size = record_size
+        self.max_tokens = max_tokens
         self.record_bytes = record_bytes
         #: The records, oldest first, each with its footprint; and the sum of these.
         self._requests: deque[tuple[RecordedRequest, int]] = deque()
@@ -481,30 +513,34 @@ class Site:
             "token_type": "Bearer",
             "expires_in": self.token_lifetime,
         }
+        refresh_token = None
+        if subject is not None and "refresh_token" in client.grant_types:
+            refresh_token = body["refresh_token"] = self.sequences.hex("refresh_token", 32)
+            grant = grant or refresh_token
         with self.lock:
             now = self.clock.now()
             self.state.purge(now)
             expires_at = now + self.token_lifetime
             self.state.access_tokens[access_token] = AccessToken(
-                client.client_id, subject, scopes, expires_at
+                client.client_id, subject, scopes, expires_at, grant
             )
             self.state.expire_later(expires_at, "access_tokens", access_token)
-            issued = [("access_tokens", access_token)]
-            if subject is not None and "refresh_token" in client.grant_types:
-                refresh_token = self.sequences.hex("refresh_token", 32)
+            issued = {("access_tokens", access_token)}
+            if refresh_token is not None:
+                assert subject is not None and grant is not None
                 expires_at = now + self.refresh_lifetime
-                grant = grant or refresh_token
                 self.state.refresh_tokens[refresh_token] = RefreshToken(
                     client.client_id, subject, scopes, expires_at, grant, auth_time=auth_time
                 )
                 self.state.expire_later(expires_at, "refresh_tokens", refresh_token)
-                issued.append(("refresh_tokens", refresh_token))
-                body["refresh_token"] = refresh_token
+                issued.add(("refresh_tokens", refresh_token))
             if grant is not None:
-                record = self.state.grants.setdefault(grant, Grant([], expires_at))
-                record.tokens += issued
+                record = self.state.grants.setdefault(grant, Grant(set(), expires_at))
+                record.tokens |= issued
                 record.expires_at = max(record.expires_at, expires_at)
                 self.state.expire_later(record.expires_at, "grants", grant)
+            self._cap("access_tokens")
+            self._cap("refresh_tokens")
         if subject is not None:
             body["scope"] = " ".join(scopes)
             if "openid" in scopes:
@@ -526,6 +562,12 @@ class Site:
         if nonce is not None:
             claims["nonce"] = nonce
         return self.signer.id_token(claims)
+
+    def _cap(self, table: str) -> None:
+        """Forget the oldest tokens of ``table`` beyond ``max_tokens``."""
+        entries = getattr(self.state, table)
+        while len(entries) > self.max_tokens:
+            self.state.forget(table, next(iter(entries)))
 
     def revoke_grant(self, grant: str) -> None:
         """Revoke every access and refresh token issued for the sign-in ``grant``."""

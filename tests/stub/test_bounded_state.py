@@ -14,6 +14,8 @@ from werkzeug.test import Client, EnvironBuilder
 from extern_stub import sites
 from extern_stub.app import SiteApp
 from extern_stub.sites import (
+    EXPIRIES_SLACK,
+    MAX_TOKENS,
     RECORD_BODY_LIMIT,
     RECORD_FIELDS,
     RECORD_NAME_LIMIT,
@@ -229,3 +231,78 @@ def test_the_record_of_worst_requests_stays_under_its_byte_bound() -> None:
     assert 0 < len(site.requests) < 12
     assert site.requests[-1].query  # the newest record is kept
     assert retained < bound, retained
+
+
+# -- the cap on tokens --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def capped() -> Site:
+    """A site of its own that keeps at most 50 access and 50 refresh tokens."""
+    return Site("test", load_registries()["test"], seed=1, max_tokens=50)
+
+
+def test_the_sandbox_keeps_at_most_max_tokens_by_default(fresh: Site) -> None:
+    assert fresh.max_tokens == MAX_TOKENS == 20_000
+
+
+def test_beyond_the_cap_the_oldest_access_tokens_go_first(capped: Site) -> None:
+    client = capped.registry.clients[capped.client_id]
+    issued = [
+        capped.issue_tokens(client, None, ("extern.api",))["access_token"] for _ in range(120)
+    ]
+    assert len(capped.state.access_tokens) == 50
+    assert list(capped.state.access_tokens) == issued[-50:]
+    assert capped.access_token(issued[69]) is None
+    assert capped.access_token(issued[70]) is not None
+
+
+def test_beyond_the_cap_the_oldest_refresh_tokens_and_their_sign_ins_go(capped: Site) -> None:
+    client = capped.registry.clients[capped.client_id]
+    bodies = [capped.issue_tokens(client, capped.user_login, ("extern.api",)) for _ in range(120)]
+    assert len(capped.state.refresh_tokens) == 50
+    assert list(capped.state.refresh_tokens) == [body["refresh_token"] for body in bodies[-50:]]
+    # Each sign-in whose tokens are all gone is forgotten with them.
+    assert set(capped.state.grants) == set(capped.state.refresh_tokens)
+
+
+def test_a_sign_in_keeps_only_its_live_tokens(capped: Site) -> None:
+    client = capped.registry.clients[capped.client_id]
+    first = capped.issue_tokens(client, capped.user_login, ("extern.api",))
+    grant = capped.state.refresh_tokens[first["refresh_token"]].grant
+    for _ in range(200):  # a long chain of refreshes of one sign-in
+        capped.issue_tokens(client, capped.user_login, ("extern.api",), grant=grant)
+    tokens = capped.state.grants[grant].tokens
+    assert len(tokens) == 100
+    assert all(key in getattr(capped.state, table) for table, key in tokens)
+    capped.revoke_grant(grant)
+    assert capped.state.access_tokens == capped.state.refresh_tokens == {}
+
+
+def test_the_expiry_schedule_of_forgotten_tokens_is_compacted(capped: Site) -> None:
+    client = capped.registry.clients[capped.client_id]
+    for _ in range(3000):
+        capped.issue_tokens(client, None, ("extern.api",))
+    assert len(capped.state.access_tokens) == 50
+    assert len(capped.state.expiries) <= 2 * 50 + EXPIRIES_SLACK
+
+
+def test_memory_stays_flat_once_the_tokens_are_capped(capped: Site) -> None:
+    client = capped.registry.clients[capped.client_id]
+
+    def issue(count: int) -> None:
+        for _ in range(count):
+            capped.issue_tokens(client, capped.user_login, ("extern.api",))
+
+    issue(100)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        issue(3000)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    # The expiry schedule may hold up to EXPIRIES_SLACK more entries than live tokens.
+    assert after - before < 256 * 1024, after - before
