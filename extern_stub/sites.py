@@ -79,6 +79,11 @@ PASSWORD_KEY_LIMIT = 256
 MAX_TOKENS = 20_000
 #: Entries the expiry schedule may hold for what is already forgotten before it is compacted.
 EXPIRIES_SLACK = 1024
+#: Bytes of memory one access token with its refresh token and sign-in takes at most, their
+#: share of the expiry schedule included (measured: about 2 KiB), and one entry of the
+#: schedule: for :meth:`Site.memory_bound`.
+TOKEN_PAIR_BYTES = 3 * 1024
+EXPIRY_BYTES = 200
 #: Alphabet of user codes: consonants only, no look-alikes (RFC 8628 section 6.1).
 USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
 
@@ -473,6 +478,13 @@ class Site:
             ):
                 _, forgotten = self._requests.popleft()
                 self._requests_bytes -= forgotten
+
+    def memory_bound(self) -> int:
+        """Bytes the request record and the tokens of this site hold at most, whatever
+        clients send: with the defaults, 16 MiB + 20,000 x 3 KiB, about 75 MiB."""
+        return (
+            self.record_bytes + self.max_tokens * TOKEN_PAIR_BYTES + EXPIRIES_SLACK * EXPIRY_BYTES
+        )
 
     def env(self) -> dict[str, str]:
         """The ``KONTUR_*`` variables that point the examples at this site."""

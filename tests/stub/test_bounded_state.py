@@ -306,3 +306,27 @@ def test_memory_stays_flat_once_the_tokens_are_capped(capped: Site) -> None:
         tracemalloc.stop()
     # The expiry schedule may hold up to EXPIRIES_SLACK more entries than live tokens.
     assert after - before < 256 * 1024, after - before
+
+
+def test_the_state_of_worst_requests_and_many_tokens_stays_under_its_bound() -> None:
+    """Long header names and query keys, and three times as many tokens as a site keeps:
+    what the site holds afterwards, measured, is under :meth:`Site.memory_bound`."""
+    site = Site("test", load_registries()["test"], seed=1, record_bytes=512 * 1024, max_tokens=300)
+    client = site.registry.clients[site.client_id]
+    worst_request(site, 0)
+    site.reset()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(8):
+            worst_request(site, number)
+            for _ in range(120):
+                site.issue_tokens(client, site.user_login, ("extern.api",))
+        gc.collect()
+        retained = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(site.state.access_tokens) == len(site.state.refresh_tokens) == 300
+    assert retained < site.memory_bound(), (retained, site.memory_bound())
+    assert retained > site.memory_bound() / 4  # the bound is not a hundred times too loose
