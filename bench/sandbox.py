@@ -77,6 +77,9 @@ def run(bench: Bench) -> None:
             errors += failed
             latencies.append(api_latency(site, bench.settings.stub_requests))
         peak = peak_rss_kib(process.pid)
+        before = rss_kib(process.pid)
+        mixed_load(site)
+        after = rss_kib(process.pid)
     finally:
         process.terminate()
         try:
@@ -90,6 +93,10 @@ def run(bench: Bench) -> None:
     latency = f"{median(latencies) * 1000:.1f} ms"
     bench.row("stub: client_credentials, 8 clients", rate, mib(peak), runs=runs)
     bench.row("stub: GET /v1 latency, one client", latency, mib(peak), runs=runs)
+    if before is not None and after is not None:
+        load = ", ".join(f"{count:,} {what}" for what, count in MIXED_LOAD.items())
+        grown = f"{mib(after)} resident, {mib(after - before)} more than before"
+        bench.row(f"stub: after {load}", grown, mib(after))
     device_rows(bench)
 
 
@@ -319,6 +326,45 @@ def api_latency(site: StubSite, count: int) -> float:
         return median(times)
     finally:
         conn.close()
+
+
+#: The fixed mixed load after which the sandbox's resident memory is reported: tokens, device
+#: authorizations, API calls, and requests with the longest header names and query keys a
+#: client may send (their record is cut: 100 of them once kept 600 MB).
+MIXED_LOAD = {"tokens": 2000, "devices": 300, "api calls": 300, "long names": 50}
+
+
+def mixed_load(site: StubSite) -> None:
+    """Send :data:`MIXED_LOAD` to the sandbox, one request after another."""
+    conn = connection(site)
+    try:
+        body = token_form(site)
+        for _ in range(MIXED_LOAD["tokens"]):
+            _, data = request(conn, "POST", "/connect/token", body, FORM)
+        auth = {"Authorization": f"Bearer {json.loads(data)['access_token']}"}
+        for _ in range(MIXED_LOAD["api calls"]):
+            request(conn, "GET", "/v1", None, auth)
+        device = urlencode(
+            {"client_id": site.client_id, "client_secret": site.api_key, "scope": "extern.api"}
+        )
+        for _ in range(MIXED_LOAD["devices"]):
+            request(conn, "POST", "/connect/deviceauthorization", device, FORM)
+        for number in range(MIXED_LOAD["long names"]):
+            names = {f"X-{number}-{index}-{'n' * 8000}": "v" for index in range(60)}
+            query = "&".join(f"{number}-{index}-{'k' * 1500}=v" for index in range(30))
+            request(conn, "GET", f"/v1?{query}", None, names)
+    finally:
+        conn.close()
+
+
+def rss_kib(pid: int) -> int | None:
+    """A running process's resident set (VmRSS) in KiB, where /proc has it."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(match.group(1)) if match else None
 
 
 def peak_rss_kib(pid: int) -> int | None:
