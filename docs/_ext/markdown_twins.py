@@ -123,7 +123,7 @@ class TwinTranslator(MarkdownTranslator):
             else:
                 continue
             text = _read(path, path.stat().st_mtime_ns).rstrip()
-            fence = "`" * max(3, *(len(run) + 1 for run in re.findall("`{3,}", text)))
+            fence = "`" * max([3, *(len(run) + 1 for run in re.findall("`{3,}", text))])
             self.add(f"**{title}** (`{path.parent.name}/{path.name}`):", prefix_eol=2, suffix_eol=2)
             self.add(f"{fence}{language}\n{text}\n{fence}", prefix_eol=1, suffix_eol=2)
         raise nodes.SkipNode
