@@ -211,9 +211,9 @@ class TwinTranslator(MarkdownTranslator):
         uri = node.get("refuri", "")
         if "refid" in node:
             return "#" + node["refid"]
-        if not node.get("internal") or urlsplit(uri).scheme:
-            return uri
-        path, _, fragment = uri.partition("#")
+        if urlsplit(uri).scheme or uri.startswith(("#", "/")):
+            return uri  # elsewhere, or on this page
+        path, _, fragment = uri.partition("#")  # relative to this page: a page or a file
         if path.endswith(".html"):
             target = posixpath.normpath(
                 posixpath.join(posixpath.dirname(self.docname), path.removesuffix(".html"))
@@ -224,9 +224,12 @@ class TwinTranslator(MarkdownTranslator):
         base = page_base(self.app)
         return urljoin(base + self.docname, uri) if base else uri
 
+    @pushing_context
     def visit_download_reference(self, node: nodes.Element) -> None:
         if "filename" in node:  # a file Sphinx copies to _downloads/, as the HTML links it
-            node = nodes.reference(refuri=f"_downloads/{node['filename']}", internal=True)
+            here = posixpath.dirname(self.docname) or "."
+            uri = posixpath.relpath(f"_downloads/{node['filename']}", here)
+            node = nodes.reference(refuri=uri, internal=True)
         super().visit_download_reference(node)
 
 
