@@ -114,7 +114,12 @@ class TwinTranslator(MarkdownTranslator):
         if "example" not in node["classes"]:
             return
         language_of = {suffix: (label, language) for label, suffix, language in LANGUAGES}
-        for path in _included_files(node):
+        files = _included_files(node)
+        if not files:  # the directive changed how it includes them: never a silent gap
+            logger.warning(
+                "example: no included file found for the page's Markdown twin", location=node
+            )
+        for path in files:
             if path.name.startswith("output."):  # output.<site>.txt
                 site = in_language(EXAMPLE_LABELS[path.name.split(".")[1]], self.config.language)
                 title, language = f"{self.say('output')} — {site}", "text"
@@ -269,9 +274,15 @@ def write_twin(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         return
     translator = TwinTranslator(doctree, app, docname)
     doctree.walkabout(translator)
-    path = Path(app.outdir, docname + SUFFIX)
+    _write(Path(app.outdir, docname + SUFFIX), translator.astext())
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a file only when its text changes: an unchanged file keeps its date."""
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(translator.astext(), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
 
 
 def note_description(app: Sphinx, doctree: nodes.document) -> None:
@@ -395,8 +406,8 @@ def write_llms_txt(app: Sphinx, exception: Exception | None) -> None:
                 + (f": {description}" if description else "")
             )
             full.append(Path(outdir, docname + SUFFIX).read_text(encoding="utf-8").strip())
-    Path(outdir, LLMS_TXT).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    Path(outdir, LLMS_FULL_TXT).write_text("\n\n\n".join(full) + "\n", encoding="utf-8")
+    _write(Path(outdir, LLMS_TXT), "\n".join(lines) + "\n")
+    _write(Path(outdir, LLMS_FULL_TXT), "\n\n\n".join(full) + "\n")
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
