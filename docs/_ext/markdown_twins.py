@@ -10,8 +10,8 @@ sphinx-markdown-builder's, taught what this site adds:
   page includes whatever part the page shows, as a fenced block in its language, then
   each recorded output labelled with its environment;
 - other tabs (sphinx-tabs) become their panels, each under its tab's label;
-- a provenance mark (``provenance.py``) becomes its words in brackets right after the
-  statement it marks, a marked block a quotation that opens with them;
+- a provenance mark (``provenance.py``) becomes its words, in parentheses, right after
+  the statement it marks; a marked block, a quotation that opens with them;
 - links to other reader pages lead to their twins, and are absolute when the site's
   address is known (``DOCS_BASE_URL``, Read the Docs).
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -40,10 +41,10 @@ from provenance import label as mark_label
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
-from sphinx.util import logging
+from sphinx.util import docname_join, logging
 from sphinx.util.matching import Matcher
 from sphinx.util.typing import ExtensionMetadata
-from sphinx_markdown_builder.contexts import IndentContext, SubContextParams
+from sphinx_markdown_builder.contexts import IndentContext, SubContextParams, WrappedContext
 from sphinx_markdown_builder.translator import MarkdownTranslator, pushing_context
 
 logger = logging.getLogger(__name__)
@@ -76,9 +77,8 @@ FIRST_SENTENCE = re.compile(r"^(.+?[.!?])\s+(?=[A-ZА-ЯЁ])", re.DOTALL)  # noq
 
 def is_reader_page(app: Sphinx, docname: str) -> bool:
     """A page for integrators: not the writers' guide, not the 404 page."""
-    return docname in app.env.all_docs and not _excluded(tuple(app.config.markdown_twins_exclude))(
-        docname
-    )
+    excluded = _excluded(tuple(app.config.markdown_twins_exclude))
+    return docname in app.env.all_docs and not excluded(docname)
 
 
 @functools.cache
@@ -161,7 +161,7 @@ class TwinTranslator(MarkdownTranslator):
     # -- provenance marks: their words beside what they mark ------------------------------
 
     def visit_inline(self, node: nodes.Element) -> None:
-        if any(name.startswith("provenance-badge") for name in node["classes"]):
+        if _is_badge(node):
             raise nodes.SkipNode  # the mark's own words follow the statement instead
 
     def depart_inline(self, node: nodes.Element) -> None:
@@ -233,9 +233,8 @@ class TwinTranslator(MarkdownTranslator):
     def visit_download_reference(self, node: nodes.Element) -> None:
         if "filename" in node:  # a file Sphinx copies to _downloads/, as the HTML links it
             here = posixpath.dirname(self.docname) or "."
-            uri = posixpath.relpath(f"_downloads/{node['filename']}", here)
-            node = nodes.reference(refuri=uri, internal=True)
-        super().visit_download_reference(node)
+            node = nodes.reference(refuri=posixpath.relpath(f"_downloads/{node['filename']}", here))
+        self._push_context(WrappedContext("[", f"]({self._fetch_ref_uri(node)})"))
 
 
 def _is_badge(node: nodes.Element) -> bool:
@@ -285,15 +284,19 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+#: A description as read: text, and references whose words are only known once every page
+#: is read (``:doc:`page```, ``:ref:`label``` without their own words): (type, target, page).
+Parts = list[str | tuple[str, str, str]]
+
+
 def note_description(app: Sphinx, doctree: nodes.document) -> None:
     """Remember a page's one-line description for llms.txt: its meta description, else its
     first paragraph's first sentence (in the build's language: the doctree is translated)."""
-    docname = app.env.docname
-    description = ""
+    parts: Parts = []
     for meta in doctree.findall(nodes.meta):
         if meta.get("name") == "description":
-            description = meta.get("content", "")
-    if not description:
+            parts = [meta.get("content", "")]
+    if not parts:
         paragraph = next(
             (
                 paragraph
@@ -302,13 +305,46 @@ def note_description(app: Sphinx, doctree: nodes.document) -> None:
             ),
             None,
         )
-        text = " ".join(paragraph.astext().split()) if paragraph else ""
-        match = FIRST_SENTENCE.match(text)
-        description = match.group(1) if match else text
-    _descriptions(app.env)[docname] = description
+        parts = list(_parts(paragraph)) if paragraph else []
+    _descriptions(app.env)[app.env.docname] = parts
 
 
-def _descriptions(env: BuildEnvironment) -> dict[str, str]:
+def _parts(node: nodes.Element) -> Iterator[str | tuple[str, str, str]]:
+    for child in node.children:
+        if isinstance(child, nodes.Text):
+            yield str(child)
+        elif not isinstance(child, nodes.Element) or _is_badge(child):
+            continue
+        elif (
+            isinstance(child, addnodes.pending_xref)
+            and child.get("reftype") in ("doc", "ref")
+            and not child.get("refexplicit")
+        ):
+            yield (child["reftype"], child["reftarget"], child["refdoc"])
+        else:
+            yield from _parts(child)
+
+
+def description(env: BuildEnvironment, docname: str) -> str:
+    """A page's description: the first sentence of its parts, references in their words."""
+    words = []
+    for part in _descriptions(env).get(docname, []):
+        if isinstance(part, str):
+            words.append(part)
+            continue
+        reftype, target, refdoc = part
+        if reftype == "doc":
+            title = env.titles.get(docname_join(refdoc, target))
+            words.append(title.astext() if title else target)
+        else:
+            label = env.domains.standard_domain.labels.get(target)
+            words.append(label[2] if label else target)
+    text = " ".join("".join(words).split())
+    match = FIRST_SENTENCE.match(text)
+    return match.group(1) if match else text
+
+
+def _descriptions(env: BuildEnvironment) -> dict[str, Parts]:
     if not hasattr(env, "markdown_twin_descriptions"):
         env.markdown_twin_descriptions = {}
     return env.markdown_twin_descriptions
@@ -386,12 +422,11 @@ def write_llms_txt(app: Sphinx, exception: Exception | None) -> None:
             if not Path(outdir, docname + SUFFIX).is_file():  # HTML not rewritten since added
                 env.get_and_resolve_doctree(docname, app.builder)  # writes it (write_twin)
     root = app.config.root_doc
-    descriptions = _descriptions(env)
     full_txt = page_base(app) + LLMS_FULL_TXT if page_base(app) else LLMS_FULL_TXT
     lines = [
         f"# {env.titles[root].astext()}",
         "",
-        f"> {descriptions.get(root, '')}",
+        f"> {description(env, root)}",
         "",
         f"{_say(app, 'about')} [{LLMS_FULL_TXT}]({full_txt}).",
     ]
@@ -400,11 +435,9 @@ def write_llms_txt(app: Sphinx, exception: Exception | None) -> None:
         lines += ["", f"## {caption}", ""]
         for docname in pages:
             title = env.titles[docname].astext()
-            description = descriptions.get(docname, "")
-            lines.append(
-                f"- [{title}]({twin_uri(app, docname)})"
-                + (f": {description}" if description else "")
-            )
+            said = description(env, docname)
+            link = f"- [{title}]({twin_uri(app, docname)})"
+            lines.append(f"{link}: {said}" if said else link)
             full.append(Path(outdir, docname + SUFFIX).read_text(encoding="utf-8").strip())
     _write(Path(outdir, LLMS_TXT), "\n".join(lines) + "\n")
     _write(Path(outdir, LLMS_FULL_TXT), "\n\n\n".join(full) + "\n")
@@ -425,7 +458,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("build-finished", write_llms_txt)
     return {
         "version": "1.0",
-        "env_version": 1,
+        "env_version": 2,  # 2: descriptions keep their references
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
