@@ -94,7 +94,12 @@ def test_llms_txt_lists_every_reader_page_with_links_that_resolve(
         assert (root / target).is_file(), f"{lang}/llms.txt: {target} is not in the site"
     full = (root / "llms-full.txt").read_text(encoding="utf-8")
     for path in listed:
-        assert (root / path).read_text(encoding="utf-8").strip() in full, path
+        title = re.search(r"^# .+$", (root / path).read_text(encoding="utf-8"), re.M)[0]
+        assert re.search(f"^{re.escape(title)}$", full, re.M), f"{lang}/llms-full.txt: no {path}"
+    for target in re.findall(r"\]\(([^)\s]+)\)", FENCED.sub("", full)):
+        if not urlsplit(target).scheme and not target.startswith("#"):
+            file = root / target.partition("#")[0]
+            assert file.is_file(), f"{lang}/llms-full.txt: {target} is not in the site"
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

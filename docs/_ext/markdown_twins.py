@@ -450,9 +450,36 @@ def write_llms_txt(app: Sphinx, exception: Exception | None) -> None:
             said = description(env, docname)
             link = f"- [{title}]({twin_uri(app, docname)})"
             lines.append(f"{link}: {said}" if said else link)
-            full.append(Path(outdir, docname + SUFFIX).read_text(encoding="utf-8").strip())
+            twin = Path(outdir, docname + SUFFIX).read_text(encoding="utf-8")
+            full.append(_links_from_root(twin.strip(), docname))
     _write(Path(outdir, LLMS_TXT), "\n".join(lines) + "\n")
     _write(Path(outdir, LLMS_FULL_TXT), "\n\n\n".join(full) + "\n")
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+FENCE = re.compile(r"^(?:> )*(`{3,})")
+
+
+def _links_from_root(markdown: str, docname: str) -> str:
+    """A twin's relative links, made relative to the language's folder (llms-full.txt's),
+    outside code blocks: in one file, a link must not depend on the page it came from."""
+    folder = posixpath.dirname(docname)
+    if not folder:
+        return markdown
+
+    def from_root(match: re.Match[str]) -> str:
+        target = match[1]
+        if urlsplit(target).scheme or target.startswith(("#", "/")):
+            return match[0]
+        return f"]({posixpath.normpath(posixpath.join(folder, target))})"
+
+    lines, fence = [], ""
+    for line in markdown.split("\n"):
+        opening = FENCE.match(line)
+        if opening and (not fence or opening[1] == fence):
+            fence = "" if fence else opening[1]
+        lines.append(line if fence or opening else LINK.sub(from_root, line))
+    return "\n".join(lines)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
