@@ -70,6 +70,8 @@ LABELS: dict[str, Label] = {
     "more": {"ru": "Другие страницы", "en": "More pages"},
 }
 SUFFIX = ".md"
+#: The builder whose pages get twins: page.html beside page.md (not dirhtml's page/index.html).
+BUILDER = "html"
 LLMS_TXT = "llms.txt"
 LLMS_FULL_TXT = "llms-full.txt"
 #: The first sentence of a paragraph: up to a full stop followed by a capital letter.
@@ -281,7 +283,7 @@ def _read(path: Path, mtime_ns: int) -> str:
 
 def write_twin(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     """Write ``<page>.md`` next to ``<page>.html`` from the doctree the HTML is written from."""
-    if app.builder.format != "html" or not is_reader_page(app, docname):
+    if app.builder.name != BUILDER or not is_reader_page(app, docname):
         return
     translator = TwinTranslator(doctree, app, docname)
     doctree.walkabout(translator)
@@ -378,7 +380,7 @@ def link_twin(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: nodes.Node | None
 ) -> None:
     """The page's head links its twin; the template shows a link a reader can follow."""
-    if not is_reader_page(app, pagename):
+    if app.builder.name != BUILDER or not is_reader_page(app, pagename):
         return
     # Absolute where the site's address is known; else beside the page, as its HTML is.
     href = page_base(app) + pagename + SUFFIX if page_base(app) else None
@@ -424,7 +426,7 @@ def sections(app: Sphinx) -> list[tuple[str, list[str]]]:
 
 def write_llms_txt(app: Sphinx, exception: Exception | None) -> None:
     """``llms.txt`` and ``llms-full.txt`` in the language's folder, from the twins."""
-    if exception or app.builder.format != "html":
+    if exception or app.builder.name != BUILDER:
         return
     env = app.env
     outdir = Path(app.outdir)
