@@ -39,6 +39,7 @@ extensions = [
     "page_cache",  # examples and translations parsed, code highlighted, words stemmed once
     "quiet_build",  # a no-op build prints no configuration dump, no "configuration has changed"
     "warned_pages",  # a page that warned is built again, so a rebuild cannot hide the warning
+    "markdown_twins",  # page.md beside each page.html, llms.txt and llms-full.txt
 ]
 
 root_doc = "index"

@@ -97,9 +97,15 @@ SEQUENCES: dict[str, list[tuple[Callable[[Tree], None], bool]]] = {
 }
 
 
+def built_pages(root: Path) -> list[str]:
+    """The HTML pages, their Markdown twins and the llms files of one language folder."""
+    twins = sorted(str(path.relative_to(root)) for path in root.rglob("*.md"))
+    return [*html_pages(root), *twins, "llms.txt", "llms-full.txt"]
+
+
 def different_pages(one: Path, two: Path) -> list[str]:
-    pages = html_pages(one)
-    assert pages == html_pages(two), "the two builds have different pages"
+    pages = built_pages(one)
+    assert pages == built_pages(two), "the two builds have different pages"
     return [page for page in pages if (one / page).read_bytes() != (two / page).read_bytes()]
 
 

@@ -156,6 +156,25 @@ def test_published_pages_carry_absolute_addresses(published: Path, lang: str) ->
     assert not_found.select_one("link[rel~=icon]")["href"] == f"/kontur/{lang}/_static/favicon.svg"
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_published_markdown_links_are_absolute(published: Path, lang: str) -> None:
+    """An assistant given one file of llms.txt or a twin can follow every link from it."""
+    here = f"{BASE_URL}/{lang}/"
+    twin = (published / lang / "auth" / "client-credentials.md").read_text(encoding="utf-8")
+    llms = (published / lang / "llms.txt").read_text(encoding="utf-8")
+    for name, text in (("auth/client-credentials.md", twin), ("llms.txt", llms)):
+        targets = re.findall(r"\]\(([^)\s]+)\)", text)
+        assert f"{here}running-examples.md" in targets, name
+        for target in targets:
+            assert target.startswith(("https://", "http://", "mailto:")), f"{name}: {target}"
+            if target.startswith(here):
+                path = target.removeprefix(here).partition("#")[0]
+                assert (published / lang / path).is_file(), f"{name}: {target}"
+    page = soup(published / lang / "auth" / "client-credentials.html")
+    head = page.select_one('link[rel=alternate][type="text/markdown"]')
+    assert head["href"] == f"{here}auth/client-credentials.md"
+
+
 def test_read_the_docs_builds_one_language_per_project_with_the_same_flags() -> None:
     config = yaml.safe_load((REPO / ".readthedocs.yaml").read_text(encoding="utf-8"))
     assert config["version"] == 2

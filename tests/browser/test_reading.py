@@ -312,3 +312,31 @@ def test_missing_page_shows_the_styled_404_page(page: Page, served: Served, lang
     assert [url for _text, url in console.take()] == [served.url(f"{lang}/no/such/page.html")]
     page.locator(".sidebar-drawer .language-switcher__link").click()
     page.wait_for_url(served.url(f"{other(lang)}/index.html"))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_markdown_link_is_on_screen_and_reached_by_keyboard(
+    browser: Browser, served: Served, lang: str
+) -> None:
+    """The page's Markdown twin, from a link a reader sees and reaches with Tab alone."""
+    path = f"{lang}/auth/client-credentials.html"
+    for kind, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        phone = kind == "phone"
+        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+        page = context.new_page()
+        page.goto(served.url(path))
+        link = page.locator(".markdown-twin a")
+        assert link.is_visible(), kind
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], kind
+        assert box["height"] >= 24, f"{kind}: a target {box['height']}px high"
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.closest('.markdown-twin') !== null"):
+                break
+        else:
+            pytest.fail(f"{kind}: Tab never reaches the Markdown link")
+        twin = page.request.get(served.url(f"{lang}/auth/{link.get_attribute('href')}"))
+        assert twin.status == 200, kind
+        assert "# Client Credentials" in twin.text(), kind
+        context.close()
