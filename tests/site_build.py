@@ -5,13 +5,17 @@ own, and `from conftest import ...` would find whichever was imported last.
 """
 
 import importlib
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parent.parent
 EXTENSIONS = REPO / "docs" / "_ext"
@@ -74,6 +78,30 @@ def make_html(
         env=env,
     )
     return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], SiteBuild]
+) -> SiteBuild:
+    """`build(folder)` once per test run, shared by every pytest-xdist worker.
+
+    The first worker to ask builds into a folder of the run's temporary directory, under
+    a file lock; the others wait for it and read what it recorded. Without xdist this
+    is a plain session-wide build.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / f"built-{name}"
+    record = folder / "build.json"
+    with FileLock(f"{folder}.lock"):
+        if not record.is_file():
+            folder.mkdir()
+            made = build(folder)
+            fields = {"builddir": str(made.builddir), "returncode": made.returncode}
+            record.write_text(json.dumps({**fields, "output": made.output}), encoding="utf-8")
+    fields = json.loads(record.read_text(encoding="utf-8"))
+    return SiteBuild(Path(fields["builddir"]), fields["returncode"], fields["output"])
 
 
 def html_pages(root: Path) -> list[str]:
