@@ -4,6 +4,7 @@ A module of its own, not conftest.py: the test folders have conftest.py files of
 own, and `from conftest import ...` would find whichever was imported last.
 """
 
+import functools
 import importlib
 import json
 import os
@@ -114,7 +115,17 @@ def html_pages(root: Path) -> list[str]:
 
 
 def soup(path: Path) -> BeautifulSoup:
-    """A built page, parsed."""
+    """A built page, parsed once per worker while the file stays the same.
+
+    Many tests read the same pages, and parsing is most of what they cost. The tree is
+    shared: a test that changes it (``decompose``) works on a ``copy.copy`` of it.
+    """
+    status = path.stat()
+    return _parsed(path.resolve(), status.st_mtime_ns, status.st_size)
+
+
+@functools.cache
+def _parsed(path: Path, _mtime_ns: int, _size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
