@@ -74,6 +74,17 @@ $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
 test: lint html browser toolchains $(NODE_READY)  ## lint, build both sites, then run the whole test suite
 	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# What a page or translation edit can break, for a writer's quick loop: the tests that read
+# the built site run against $(BUILDDIR) itself (SITE_BUILDDIR), not a clean copy.
+CHECK_TESTS := tests/test_translation.py tests/test_glossary.py tests/test_site.py \
+	tests/test_provenance.py tests/test_example_tabs.py
+CHECK_SKIP  := tests/test_site.py::test_broken_page_fails_the_build_with_file_and_line
+
+.PHONY: check
+check: lint html  ## a writer's quick loop (about 30 s): lint, both builds, translations, marks, links and anchors
+	SITE_BUILDDIR=$(abspath $(BUILDDIR)) $(BIN)/python -m pytest -q -n 0 -p no:cacheprovider \
+		$(CHECK_TESTS) --deselect $(CHECK_SKIP) $(PYTEST_ARGS)
+
 .PHONY: lint
 lint: $(READY)  ## sphinx-lint the pages and .po files, ruff the Python; errors name file and line
 	$(BIN)/sphinx-lint $(SOURCEDIR)

@@ -4,7 +4,8 @@ options of ``python -m bench --help``:
 ``BENCH_RUNS`` (3)
     runs per figure;
 ``BENCH_QUICK`` (unset)
-    ``1``: one run, small scale sizes, short stub windows -- for trying the harness out;
+    ``1``: one run, small scale sizes without the untimed warm-up build, short stub
+    windows -- for trying the harness out;
 ``BENCH_SCALE`` (``50,200,800``)
     extra generated pages for the scale rows, built by the site and plain Sphinx + furo;
 ``BENCH_PLAIN_MAX`` (200)

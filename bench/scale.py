@@ -176,7 +176,8 @@ def run(bench: Bench) -> None:
             add_generated_pages(tree / "docs", size, lines)
         # One untimed round before the first size: a run's first cold build also pays
         # for bytecode and other first-time caches, which would inflate the +0 base.
-        rounds = runs + 1 if size == 0 else runs
+        # A quick run, only trying the harness out, goes without it.
+        rounds = runs + 1 if size == 0 and not bench.settings.quick else runs
         builds: list[Measurement] = []
         for _ in range(rounds):
             shutil.rmtree(tree / "_build", ignore_errors=True)

@@ -4,14 +4,19 @@ A module of its own, not conftest.py: the test folders have conftest.py files of
 own, and `from conftest import ...` would find whichever was imported last.
 """
 
+import functools
 import importlib
+import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parent.parent
 EXTENSIONS = REPO / "docs" / "_ext"
@@ -76,6 +81,30 @@ def make_html(
     return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
 
 
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], SiteBuild]
+) -> SiteBuild:
+    """`build(folder)` once per test run, shared by every pytest-xdist worker.
+
+    The first worker to ask builds into a folder of the run's temporary directory, under
+    a file lock; the others wait for it and read what it recorded. Without xdist this
+    is a plain session-wide build.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / f"built-{name}"
+    record = folder / "build.json"
+    with FileLock(f"{folder}.lock"):
+        if not record.is_file():
+            folder.mkdir()
+            made = build(folder)
+            fields = {"builddir": str(made.builddir), "returncode": made.returncode}
+            record.write_text(json.dumps({**fields, "output": made.output}), encoding="utf-8")
+    fields = json.loads(record.read_text(encoding="utf-8"))
+    return SiteBuild(Path(fields["builddir"]), fields["returncode"], fields["output"])
+
+
 def html_pages(root: Path) -> list[str]:
     """Every HTML page of one language folder, relative to it (`auth/index.html`)."""
     return sorted(
@@ -86,7 +115,17 @@ def html_pages(root: Path) -> list[str]:
 
 
 def soup(path: Path) -> BeautifulSoup:
-    """A built page, parsed."""
+    """A built page, parsed once per worker while the file stays the same.
+
+    Many tests read the same pages, and parsing is most of what they cost. The tree is
+    shared: a test that changes it (``decompose``) works on a ``copy.copy`` of it.
+    """
+    status = path.stat()
+    return _parsed(path.resolve(), status.st_mtime_ns, status.st_size)
+
+
+@functools.cache
+def _parsed(path: Path, _mtime_ns: int, _size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 import pytest
 import yaml
-from site_build import LANGUAGES, REPO, SiteBuild, html_pages, make_html, soup
+from site_build import LANGUAGES, REPO, SiteBuild, built_once, html_pages, make_html, soup
 
 BASE_URL = "https://docs.example.test/kontur"
 OG_LOCALES = {"ru": "ru_RU", "en": "en_US"}
@@ -100,10 +100,8 @@ def test_local_build_has_no_sitemap(built_site: SiteBuild) -> None:
         assert not soup(built_site.html / lang / "index.html").select("link[rel=canonical]")
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both languages built for a static host at BASE_URL (`DOCS_BASE_URL`)."""
-    builddir = tmp_path_factory.mktemp("published") / "_build"
+def build_for_the_host(folder: Path) -> SiteBuild:
+    builddir = folder / "_build"
     env = {k: v for k, v in os.environ.items() if not k.startswith("READTHEDOCS")}
     result = subprocess.run(
         ["make", "--no-print-directory", "html", f"BUILDDIR={builddir}"],
@@ -113,8 +111,15 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return builddir / "html"
+    return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both languages built for a static host at BASE_URL (`DOCS_BASE_URL`), once per run."""
+    build = built_once(tmp_path_factory, "published", build_for_the_host)
+    assert build.returncode == 0, build.output
+    return build.html
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

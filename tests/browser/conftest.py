@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TABS_PAGE, Served, serve
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from site_build import REPO, RUSSIAN_ONLY, SiteBuild, make_html
+from site_build import REPO, RUSSIAN_ONLY, SiteBuild, built_once, make_html
 
 
 @pytest.fixture(scope="session")
@@ -22,17 +22,20 @@ def served(built_site: SiteBuild) -> Iterator[Served]:
     yield from serve(built_site.html)
 
 
-@pytest.fixture(scope="session")
-def tabs_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """The real docs plus two pages with group tabs (tabs-a, tabs-b), built and served."""
-    scratch = tmp_path_factory.mktemp("tabs")
+def build_with_tabs_pages(scratch: Path) -> SiteBuild:
     shutil.copytree(REPO / "docs", scratch / "docs")
     if (REPO / "snippets").is_dir():  # pages include examples from ../snippets
         (scratch / "snippets").symlink_to(REPO / "snippets")
     for name in ("tabs-a", "tabs-b"):
         (scratch / "docs" / f"{name}.rst").write_text(TABS_PAGE.format(name=name), "utf-8")
     # The two pages are Russian only: the English build previews them as untranslated.
-    build = make_html(scratch / "_build", scratch / "docs", options=RUSSIAN_ONLY)
+    return make_html(scratch / "_build", scratch / "docs", options=RUSSIAN_ONLY)
+
+
+@pytest.fixture(scope="session")
+def tabs_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The real docs plus two pages with group tabs (tabs-a, tabs-b), built once and served."""
+    build = built_once(tmp_path_factory, "tabs", build_with_tabs_pages)
     assert build.returncode == 0, build.output
     yield from serve(build.html)
 

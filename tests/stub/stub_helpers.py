@@ -12,6 +12,9 @@ import requests
 from extern_stub import Site
 
 TIMEOUT = 5
+#: `python -m extern_stub` options of every test that starts one: any free ports, never the
+#: documented 8401 and 8402, which belong to the reader (a sandbox may be running there).
+ANY_PORTS = ("--test-port", "0", "--production-port", "0")
 # The redirect URI registered for the demo client of both sites.
 CALLBACK = "http://127.0.0.1:8400/callback"
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from stub_helpers import ANY_PORTS
 
 SITE_LINE = re.compile(
     r"(?P<site>test|production) (?P<url>http://127\.0\.0\.1:\d+) "
@@ -21,8 +22,6 @@ SITE_LINE = re.compile(
 )
 TIMEOUT = 15
 REPO = Path(__file__).resolve().parents[2]
-#: Tests never take the documented ports 8401 and 8402: any free port instead.
-ANY_PORTS = ("--test-port", "0", "--production-port", "0")
 
 
 class Stub:
@@ -290,6 +289,7 @@ def test_auto_approve_devices_makes_the_device_flow_unattended() -> None:
                 sys.executable,
                 "-m",
                 "extern_stub",
+                *ANY_PORTS,
                 "--seed",
                 "5",
                 "--auto-approve-devices",

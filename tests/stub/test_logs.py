@@ -8,7 +8,7 @@ import urllib.parse
 
 import pytest
 import requests
-from stub_helpers import TIMEOUT, client_credentials, get_token
+from stub_helpers import ANY_PORTS, TIMEOUT, client_credentials, get_token
 
 from extern_stub import Site, StubServer
 from extern_stub.server import is_loopback
@@ -53,7 +53,7 @@ def test_seed_with_a_host_beyond_loopback_is_refused(host: str) -> None:
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10"])  # noqa: S104
 def test_the_command_line_refuses_seed_beyond_loopback(host: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "extern_stub", "--host", host, "--seed", "1"],
+        [sys.executable, "-m", "extern_stub", *ANY_PORTS, "--host", host, "--seed", "1"],
         capture_output=True,
         text=True,
         timeout=30,

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from stub_helpers import api_get, extern_error, limit_reached
+from stub_helpers import ANY_PORTS, api_get, extern_error, limit_reached
 
 from extern_stub import Site, StubServer
 
@@ -43,7 +43,7 @@ def test_reset_keeps_the_configured_latency() -> None:
 @pytest.mark.parametrize("value", ["-1", "nan", "61", "x"])
 def test_api_latency_out_of_range_is_refused(value: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "extern_stub", "--api-latency", value],
+        [sys.executable, "-m", "extern_stub", *ANY_PORTS, "--api-latency", value],
         capture_output=True,
         text=True,
         timeout=30,
@@ -71,7 +71,7 @@ def test_the_sandbox_page_shows_429_from_the_command_line() -> None:
     options = start[3:]
     assert "--api-latency" in options
     script = "\n".join(["set -e", *commands])
-    stub = [sys.executable, "-m", "extern_stub", "--test-port", "0", "--production-port", "0"]
+    stub = [sys.executable, "-m", "extern_stub", *ANY_PORTS]
     result = subprocess.run(
         [*stub, *options, "--", "sh", "-c", script],
         cwd=REPO,

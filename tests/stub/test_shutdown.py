@@ -7,11 +7,9 @@ import threading
 import time
 
 import requests
-from stub_helpers import TIMEOUT, client_credentials
+from stub_helpers import ANY_PORTS, TIMEOUT, client_credentials
 
 from extern_stub import StubServer
-
-ANY_PORTS = ("--test-port", "0", "--production-port", "0")
 
 
 def test_stop_waits_for_requests_in_flight() -> None:
