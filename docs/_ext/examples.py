@@ -6,6 +6,12 @@ JavaScript | Java | PHP | C#, so choosing a language once switches every example
 page), then the output recorded against the sandbox (``output.test.txt``,
 ``output.production.txt``) in site tabs.
 
+Each file is a whole program, and marks its essence (the request and what it prints)
+between ``[START <tag>]`` and ``[END <tag>]`` comments, the tag being the folder's name
+with underscores (``client_credentials``), as Google Cloud's samples do. A tab shows that
+region first, then the whole program in a ``<details>`` element that expands in place,
+then a link to download the file.
+
 ``.. example-env::`` shows, in the same site tabs, the environment variables to set
 for each site.
 
@@ -16,6 +22,7 @@ language and translated once for every page (see ``labels``): nothing a directiv
 writes is a message of the page's ``.po`` file.
 """
 
+import html
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -39,6 +46,7 @@ LANGUAGES = (
     ("PHP", ".php", "php"),
     ("C#", ".cs", "csharp"),
 )
+BY_SUFFIX = {suffix: language for _label, suffix, language in LANGUAGES}
 #: Site names, as in ``KONTUR_SITE`` and the output file names, in tab order.
 SITES = ("test", "production")
 #: The language the pages are written in.
@@ -52,6 +60,8 @@ LABELS: dict[str, Label] = {
         "ru": "Что выводит пример в :doc:`песочнице </sandbox>`:",
         "en": "What the example prints in the :doc:`sandbox </sandbox>`:",
     },
+    "program": {"ru": "Вся программа", "en": "The whole program"},
+    "download": {"ru": "Скачать", "en": "Download"},
 }
 #: Placeholders of the ``export`` lines: recognisable, and rejected by the real servers.
 PLACEHOLDERS = {
@@ -132,13 +142,9 @@ class ExampleDirective(_ExampleBase):
                 raise self.error(f"example {name!r}: expected {wanted} *{suffix} file in {folder}")
             if not files:  # not written in this language (yet)
                 continue
-            lines += [
-                f"   .. group-tab:: {label}",
-                "",
-                f"      .. literalinclude:: {self.snippet(Path(name, files[0].name))}",
-                f"         :language: {language}",
-                "",
-            ]
+            lines += [f"   .. group-tab:: {label}", ""]
+            lines += [f"      {line}" if line else "" for line in self.program(name, files[0])]
+            lines.append("")
         outputs: dict[str, list[str]] = {}
         for site in SITES:
             output = Path(name, f"output.{site}.txt")
@@ -154,6 +160,33 @@ class ExampleDirective(_ExampleBase):
             ]
         lines += ["", self.label("output"), "", *self.site_tabs(outputs)]
         return self.render(lines, f"example example-{name}")
+
+    def program(self, name: str, file: Path) -> list[str]:
+        """One language's tab: the region, the whole program in place, the file to download."""
+        path, language = self.snippet(Path(name, file.name)), BY_SUFFIX[file.suffix]
+        tag = region_tag(name)
+        summary = html.escape(f"{self.label('program')}: {file.name}")
+        return [
+            f".. literalinclude:: {path}",
+            f"   :language: {language}",
+            f"   :start-after: [START {tag}]",
+            f"   :end-before: [END {tag}]",
+            "   :dedent:",
+            "   :class: example-region",
+            "",
+            ".. raw:: html",
+            "",
+            f'   <details class="example-program"><summary>{summary}</summary>',
+            "",
+            f".. literalinclude:: {path}",
+            f"   :language: {language}",
+            "",
+            ".. raw:: html",
+            "",
+            "   </details>",
+            "",
+            f":download:`{self.label('download')} {file.name} <{path}>`",
+        ]
 
 
 class ExampleEnvDirective(_ExampleBase):
@@ -174,6 +207,11 @@ class ExampleEnvDirective(_ExampleBase):
                 f"   export KONTUR_API_KEY={api_key}",
             ]
         return self.render(self.site_tabs(bodies), "example-env")
+
+
+def region_tag(task: str) -> str:
+    """The tag of a task's region: ``[START client_credentials]`` in client-credentials/."""
+    return task.replace("-", "_")
 
 
 def _example_folders(env: BuildEnvironment) -> dict[str, dict[str, list[str]]]:
@@ -232,8 +270,8 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     return {
         "version": "1.0",
         # Raised when what the directives write changes: every page is read again. 2: the
-        # labels are the extension's, no longer messages of the pages.
-        "env_version": 2,
+        # labels are the extension's, no longer messages of the pages; 3: regions first.
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }
