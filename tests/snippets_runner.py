@@ -124,7 +124,8 @@ def _java(path: Path, built: Path | None) -> list[str]:
 
 def _gson() -> str | None:
     if not GSON.is_file():
-        return f"{GSON} is missing: run `make toolchains` as root (apt-get install libgoogle-gson-java)"
+        package = APT_PACKAGES["javac"]
+        return f"{GSON} is missing: run `make toolchains` as root (apt-get install {package})"
     return _at_least(["javac", "-version"], r"javac (\d+)", (17,), "Java")
 
 

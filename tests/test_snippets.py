@@ -8,6 +8,7 @@ and fails when CI is set. Running and recording share tests/snippets_runner.py.
 """
 
 import dataclasses
+import http.server
 import os
 import re
 import runpy
@@ -15,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -280,17 +282,66 @@ def closed_port() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
 
 
+@pytest.fixture(scope="module")
+def html_server() -> Iterator[str]:
+    """An address that answers every request with HTTP 200 and a web page, not JSON."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"<!doctype html><title>Welcome</title><p>Not an API."
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("site_name", SITES)
 @pytest.mark.parametrize("example", ALL, ids=ids)
-def test_unreachable_server_is_reported(
-    example: Example, closed_port: str, stub: StubServer
+def test_failures_say_what_to_check(
+    example: Example, site_name: str, closed_port: str, html_server: str, stub: StubServer
 ) -> None:
-    site = stub.sites["test"]
-    env = {**site.env(), "KONTUR_IDENTITY_URL": closed_port, "KONTUR_API_URL": closed_port}
-    result = run(example, env)
-    if TASKS[example.task].user == "browser":  # it only talks to the server after sign-in
-        assert_failed_cleanly(result, site, "no code")
-    else:
-        assert_failed_cleanly(result, site, f"Cannot reach {closed_port}")
+    """An address without a scheme, nothing listening, a web page for an answer: one line each.
+
+    The three run at once; the person at the keyboard signs in on the stub first, if the
+    task asks it, so that every example reaches its token request.
+    """
+    site = stub.sites[site_name]
+    schemeless = site.base_url.removeprefix("http://")
+    cases = {
+        schemeless: f"KONTUR_IDENTITY_URL must start with http:// or https:// (it is {schemeless}",
+        closed_port: f"Cannot connect to {closed_port}/",
+        html_server: f"{html_server}/",
+    }
+
+    def attempt(address: str) -> Run:
+        def browser(url: str) -> str:
+            return site.authorize(url.replace(address, site.base_url))
+
+        env = {**site.env(), "KONTUR_IDENTITY_URL": address, "KONTUR_API_URL": address}
+        return run(example, env, site, browser=browser)
+
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        results = dict(zip(cases, pool.map(attempt, cases), strict=True))
+    for address, needle in cases.items():
+        assert_failed_cleanly(results[address], site, needle)
+        assert results[address].returncode == 1, results[address].output
+    assert "KONTUR_IDENTITY_URL and KONTUR_API_URL" in results[closed_port].stderr
+    assert "not JSON" in results[html_server].stderr
+    assert [r.path for r in site.requests if r.path != "/connect/authorize"] == []
 
 
 @pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
@@ -306,7 +357,7 @@ def test_unreachable_token_endpoint_after_sign_in(
         site,
         browser=lambda url: site.authorize(url.replace(closed_port, site.base_url)),
     )
-    assert_failed_cleanly(result, site, f"Cannot reach {closed_port}")
+    assert_failed_cleanly(result, site, f"Cannot connect to {closed_port}")
 
 
 @pytest.fixture
@@ -317,27 +368,37 @@ def stalling_server() -> Iterator[str]:
 
 
 def test_a_server_that_never_answers_times_out(stalling_server: str, stub: StubServer) -> None:
-    """Every example gives up by its own timeout, cleanly; all at once, to wait only once."""
-    site = stub.sites["test"]
+    """Every example gives up by its own timeout, cleanly, on both sites; all at once, to wait
+    only once."""
     runnable = [e for e in ALL if not missing_toolchain(e.language)]
     if os.environ.get("CI"):
         assert len(runnable) == len(ALL), [missing_toolchain(e.language) for e in ALL]
-    env = {**site.env(), "KONTUR_IDENTITY_URL": stalling_server, "KONTUR_API_URL": stalling_server}
 
-    def attempt(example: Example) -> Run:
+    def attempt(case: tuple[Example, str]) -> Run:
+        example, site_name = case
+        site = stub.sites[site_name]
+        env = {
+            **site.env(),
+            "KONTUR_IDENTITY_URL": stalling_server,
+            "KONTUR_API_URL": stalling_server,
+        }
+
         # The person signs in on the stub; the token endpoint then never answers.
         def browser(url: str) -> str:
             return site.authorize(url.replace(stalling_server, site.base_url))
 
         return run(example, env, site, browser=browser)
 
-    with ThreadPoolExecutor(max_workers=len(runnable)) as pool:
-        results = dict(zip(runnable, pool.map(attempt, runnable), strict=True))
-    for example, result in results.items():
-        assert_failed_cleanly(result, site, f"Cannot reach {stalling_server}")
+    cases = [(example, site_name) for example in runnable for site_name in SITES]
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        results = dict(zip(cases, pool.map(attempt, cases), strict=True))
+    for (example, site_name), result in results.items():
+        site = stub.sites[site_name]
+        assert_failed_cleanly(result, site, f"No answer from {stalling_server}/")
+        assert result.returncode == 1, result.output
         # Its own timeout ended it (30 s), not the runner's (60 s).
-        assert result.seconds < 50, f"{example.id}: {result.seconds:.0f} s"
-    assert [r.path for r in site.requests if r.path != "/connect/authorize"] == []
+        assert result.seconds < 50, f"{example.id} on {site_name}: {result.seconds:.0f} s"
+        assert [r.path for r in site.requests if r.path != "/connect/authorize"] == []
 
 
 # -- the device flow: denied, expired, slow_down ---------------------------------------------
@@ -426,7 +487,10 @@ def test_pages_show_every_example_and_its_outputs(built_site: SiteBuild, lang: s
     for page in (built_site.html / lang).rglob("*.html"):
         for classes, text in code_blocks(page):
             language = next(c.removeprefix("highlight-") for c in classes if "highlight-" in c)
-            if "example-env" in classes or language not in (*HIGHLIGHT, "text"):
+            # An example's region is checked in test_example_tabs.py; its file is shown whole.
+            if {"example-env", "example-region"} & set(classes):
+                continue
+            if language not in (*HIGHLIGHT, "text"):
                 continue
             sources = {path for path, content in files.items() if content == text}
             if language != "text":  # any code of an example language on a page is an example
@@ -467,8 +531,8 @@ def copied_code(built_site: SiteBuild, lang: str) -> dict[tuple[str, str], str]:
             labels = [button.get_text().strip() for button in tabs.select("[role=tab]")]
             panels = tabs.select(":scope > [role=tabpanel]")
             for label, panel in zip(labels, panels, strict=True):
-                # What sphinx-copybutton copies: the text of the block, prompts aside.
-                code = panel.select_one("div.highlight pre").get_text()
+                # What sphinx-copybutton copies from the whole program: its text, prompts aside.
+                code = panel.select_one("details div.highlight pre").get_text()
                 copied[task, label] = as_copied(code, conf)
     return copied
 

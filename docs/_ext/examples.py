@@ -135,7 +135,7 @@ class ExampleDirective(_ExampleBase):
         if not folder.is_dir():
             raise self.error(f"example {name!r}: no folder {folder}")
         lines = [".. tabs::", ""]
-        for label, suffix, language in LANGUAGES:
+        for label, suffix, _language in LANGUAGES:
             files = sorted(folder.glob(f"*{suffix}"))
             if (suffix == LANGUAGES[0][1] and not files) or len(files) > 1:
                 wanted = "one" if suffix == LANGUAGES[0][1] else "at most one"
