@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -591,3 +592,40 @@ def test_copied_code_runs_unchanged(
     result = run(example, site.env(), site, command=command, cwd=tmp_path)
     assert result.returncode == 0, result.output
     assert not (problem := mismatch(example, "test", public(result.stdout, site))), problem
+
+
+# -- the examples archive: its README's commands, as written, from the unpacked archive ------
+
+README_COMMAND = re.compile(r"^\| (?P<language>[^|]+?) \| `(?P<command>[^`]+)` \|", re.MULTILINE)
+
+
+def test_the_archive_readme_commands_run_as_written(stub: StubServer, tmp_path: Path) -> None:
+    """Each command of the examples archive's README, run in the unpacked client-credentials
+    folder with the sandbox's variables, prints the recorded output."""
+    sys.path.insert(0, str(REPO / "docs" / "_ext"))  # as conf.py imports its extensions
+    import downloads
+
+    downloads.build_examples_zip(REPO, tmp_path, "0")
+    (archive,) = tmp_path.glob("*.zip")
+    with zipfile.ZipFile(archive) as unpacked:
+        unpacked.extractall(tmp_path / "unpacked")
+    (readme,) = (tmp_path / "unpacked").glob("*/README.md")
+    commands = {m["language"]: m["command"] for m in README_COMMAND.finditer(readme.read_text())}
+    assert sorted(commands) == sorted(language.name for language in LANGUAGES)
+    example = next(e for e in ALL if e.task == "client-credentials")
+    site = stub.sites["test"]
+    # `python3` is the project's interpreter, which has requests installed.
+    env = {**site.env(), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for language in LANGUAGES:
+        if missing_toolchain(language):
+            require(language)
+        stub.reset()
+        result = run(
+            example,
+            env,
+            site,
+            command=["sh", "-c", commands[language.name]],
+            cwd=readme.parent / "client-credentials",
+        )
+        assert result.returncode == 0, f"{language.name}: {result.output}"
+        assert not mismatch(example, "test", public(result.stdout, site)), language.name
