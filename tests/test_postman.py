@@ -114,6 +114,7 @@ def test_a_wrong_key_is_one_failure_and_stops_the_run(sandbox: StubServer, tmp_p
     """No cascade: the token request fails once, saying what the server answered, and no
     request that needs its token runs."""
     report = tmp_path / "report.json"
+    sandbox.reset()
     site = sandbox.sites["test"]
     result = newman(COLLECTION, "test", site.base_url, report, "--env-var", "apiKey=wrong")
     assert result.returncode != 0
