@@ -29,6 +29,7 @@ from snippets_runner import (
     EXPECT,
     LANGUAGES,
     OUTPUTS,
+    PUBLIC_URLS,
     SITES,
     SNIPPETS,
     Example,
@@ -310,6 +311,9 @@ def html_server() -> Iterator[str]:
     server.server_close()
 
 
+RUNNING_EXAMPLES = (REPO / "docs" / "running-examples.rst").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("site_name", SITES)
 @pytest.mark.parametrize("example", ALL, ids=ids)
 def test_failures_say_what_to_check(
@@ -342,6 +346,11 @@ def test_failures_say_what_to_check(
         assert results[address].returncode == 1, results[address].output
     assert "KONTUR_IDENTITY_URL and KONTUR_API_URL" in results[closed_port].stderr
     assert "not JSON" in results[html_server].stderr
+    if example.task == "client-credentials":  # what the page running-examples.rst shows
+        shown = re.search(r"^   (Cannot connect to .*)$", RUNNING_EXAMPLES, re.MULTILINE)
+        assert shown, "docs/running-examples.rst no longer shows a refused connection"
+        address = PUBLIC_URLS["test"]
+        assert results[closed_port].stderr == shown[1].replace(address, closed_port) + "\n"
     assert [r.path for r in site.requests if r.path != "/connect/authorize"] == []
 
 
