@@ -34,6 +34,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
+from sphinx.writers.html5 import HTML5Translator
 from sphinx_tabs.tabs import SphinxTabsTab
 
 #: Tab label, file suffix and highlighting language of each example language, in tab order;
@@ -165,7 +166,6 @@ class ExampleDirective(_ExampleBase):
         """One language's tab: the region, the whole program in place, the file to download."""
         path, language = self.snippet(Path(name, file.name)), BY_SUFFIX[file.suffix]
         tag = region_tag(name)
-        summary = html.escape(f"{self.label('program')}: {file.name}")
         return [
             f".. literalinclude:: {path}",
             f"   :language: {language}",
@@ -174,16 +174,10 @@ class ExampleDirective(_ExampleBase):
             "   :dedent:",
             "   :class: example-region",
             "",
-            ".. raw:: html",
+            f".. example-program:: {self.label('program')}: {file.name}",
             "",
-            f'   <details class="example-program"><summary>{summary}</summary>',
-            "",
-            f".. literalinclude:: {path}",
-            f"   :language: {language}",
-            "",
-            ".. raw:: html",
-            "",
-            "   </details>",
+            f"   .. literalinclude:: {path}",
+            f"      :language: {language}",
             "",
             f":download:`{self.label('download')} {file.name} <{path}>`",
         ]
@@ -207,6 +201,42 @@ class ExampleEnvDirective(_ExampleBase):
                 f"   export KONTUR_API_KEY={api_key}",
             ]
         return self.render(self.site_tabs(bodies), "example-env")
+
+
+class details(nodes.General, nodes.Element):  # lower case, as docutils names its nodes
+    """An HTML ``<details>`` element: its ``summary`` shown, its content one click away."""
+
+
+class ProgramDirective(SphinxDirective):
+    """``.. example-program:: <summary>``: the content (a whole program) collapsed under it.
+
+    The ``example`` directive writes it; a directive of its own (rather than raw HTML)
+    leaves docutils nothing to look up in the page's language.
+    """
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        node = details(summary=self.arguments[0], classes=["example-program"])
+        self.set_source_info(node)
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
+def _visit_details_html(translator: HTML5Translator, node: details) -> None:
+    summary = html.escape(node["summary"])
+    classes = " ".join(node["classes"])
+    translator.body.append(f'<details class="{classes}"><summary>{summary}</summary>\n')
+
+
+def _depart_details_html(translator: HTML5Translator, node: details) -> None:
+    translator.body.append("</details>\n")
+
+
+def _content_only(translator: nodes.NodeVisitor, node: details) -> None:
+    """Other formats have no ``<details>``: the program shows in full."""
 
 
 def region_tag(task: str) -> str:
@@ -264,6 +294,13 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("examples_dir", "../snippets", "env", str)
     app.add_directive("example", ExampleDirective)
     app.add_directive("example-env", ExampleEnvDirective)
+    app.add_directive("example-program", ProgramDirective)
+    plain = (_content_only, _content_only)
+    app.add_node(
+        details,
+        html=(_visit_details_html, _depart_details_html),
+        **dict.fromkeys(("latex", "text", "man", "texinfo"), plain),
+    )
     app.connect("env-get-outdated", _pages_with_changed_folders)
     app.connect("env-purge-doc", _forget_page)
     app.connect("env-merge-info", _merge_pages)
