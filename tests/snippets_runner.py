@@ -118,8 +118,13 @@ def _php_curl() -> str | None:
 GSON = Path("/usr/share/java/gson.jar")
 
 
+#: A short-lived JVM starts with less work this way (a fifth less CPU measured here); the
+#: program runs the same. A reader's `java` needs none of it.
+_JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+
+
 def _java(path: Path, built: Path | None) -> list[str]:
-    return ["java", "-cp", f"{built}:{GSON}", path.stem]
+    return ["java", *_JVM_FLAGS, "-cp", f"{built}:{GSON}", path.stem]
 
 
 def _gson() -> str | None:
