@@ -118,7 +118,7 @@ def _php_curl() -> str | None:
 GSON = Path("/usr/share/java/gson.jar")
 
 
-#: A short-lived JVM starts with less work this way (a fifth less CPU measured here); the
+#: A short-lived JVM starts with less work this way (a sixth less CPU, measured here); the
 #: program runs the same. A reader's `java` needs none of it.
 _JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
