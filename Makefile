@@ -109,13 +109,14 @@ browser:  ## install Debian's chromium for the browser tests if it is missing (a
 	fi
 
 # The examples' toolchains: Node.js 20+ and Java 17+ come with the machine; shellcheck (the
-# curl examples' linter), PHP with its curl extension and mono's C# compiler (with the
-# assemblies the examples use) come from Debian, installed here when missing.
+# curl examples' linter), Gson (the Java examples' JSON library), PHP with its curl extension
+# and mono's C# compiler (with the assemblies the examples use) come from Debian, installed
+# here when missing.
 # unzip: the sandbox page unpacks the examples with it, and a test runs that page's commands.
-TOOLCHAIN_PACKAGES := shellcheck php-cli php-curl mono-mcs libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil unzip
+TOOLCHAIN_PACKAGES := shellcheck libgoogle-gson-java php-cli php-curl mono-mcs libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil unzip
 
 .PHONY: toolchains
-toolchains:  ## install shellcheck, PHP (with curl) and mono's C# compiler for the examples if missing (as root)
+toolchains:  ## install shellcheck, Gson, PHP (with curl) and mono's C# compiler for the examples if missing (as root)
 	@missing=; \
 	for package in $(TOOLCHAIN_PACKAGES); do \
 		dpkg-query -W -f '$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; \

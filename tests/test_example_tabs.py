@@ -7,6 +7,10 @@ files and from Pygments, never from the tables of docs/_ext/examples.py that the
 are made from, so a label, an output or a file swapped there (or in a translation) fails.
 """
 
+import re
+import textwrap
+from pathlib import Path
+
 import pytest
 from bs4 import Tag
 from pygments.lexers import get_lexer_for_filename
@@ -34,10 +38,23 @@ def tabs(block: Tag) -> list[tuple[str, Tag]]:
 def shown_code(panel: Tag) -> tuple[str, str]:
     """The highlighting language of the one code block in `panel`, and its text."""
     (block,) = panel.select("div[class*=highlight-]")
+    return code_of(block)
+
+
+def code_of(block: Tag) -> tuple[str, str]:
+    """The highlighting language of a code block, and its text."""
     (language,) = [
         c.removeprefix("highlight-") for c in block["class"] if c.startswith("highlight-")
     ]
     return language, block.pre.get_text()
+
+
+def region(path: Path) -> str:
+    """The lines of `path` between its [START ...] and [END ...] comments, dedented."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(n for n, line in enumerate(lines) if "[START " in line)
+    end = next(n for n, line in enumerate(lines) if "[END " in line)
+    return textwrap.dedent("".join(lines[start + 1 : end]))
 
 
 def example_blocks(built_site: SiteBuild, lang: str) -> list[tuple[str, Tag]]:
@@ -51,8 +68,14 @@ def example_blocks(built_site: SiteBuild, lang: str) -> list[tuple[str, Tag]]:
 
 
 def language_tab_problems(page: str, task: str, label: str, panel: Tag) -> list[str]:
+    """What is wrong with one language tab: it shows a region of one file of the task first,
+    then that whole file in place, then a link to download it, all under the file's language."""
     where = f"{page}, {task}, tab {label!r}"
-    highlight, code = shown_code(panel)
+    blocks = panel.select("div[class*=highlight-]")
+    if len(blocks) != 2 or "example-region" not in blocks[0]["class"]:
+        return [f"{where}: expected the region, then the whole program"]
+    highlight, shown = code_of(blocks[0])
+    whole_highlight, code = code_of(blocks[1])
     files = [
         path for path in (SNIPPETS / task).iterdir() if path.read_text(encoding="utf-8") == code
     ]
@@ -63,8 +86,10 @@ def language_tab_problems(page: str, task: str, label: str, panel: Tag) -> list[
     problems = []
     if label != expected:
         problems.append(f"{where}: shows {files[0].name}, which belongs under {expected!r}")
-    if highlight not in lexer.aliases:
+    if {highlight, whole_highlight} - set(lexer.aliases):
         problems.append(f"{where}: {files[0].name} highlighted as {highlight}, not {lexer.name}")
+    if shown != region(files[0]):
+        problems.append(f"{where}: the first block is not the region of {files[0].name}")
     return problems
 
 
@@ -121,3 +146,46 @@ def test_each_environment_tab_sets_its_site(built_site: SiteBuild, lang: str) ->
                 assert f"export KONTUR_SITE={labels[label]}\n" in code, f"{page}: {label}"
                 checked += 1
     assert checked >= 2, f"{lang}: no environment tabs on the pages"
+
+
+#: What names a request in the code: the address of an endpoint the examples call.
+REQUEST = re.compile(r"/connect/(token|deviceauthorization)\b|/v1\b")
+#: The reader sees the request within this many lines of a tab.
+FIRST_SCREEN = 15
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_tab_shows_the_request_first_and_the_whole_program_in_reach(
+    built_site: SiteBuild, lang: str
+) -> None:
+    """In every language tab of every task: the first request within the first 15 lines
+    shown, and the whole program both expandable in place and downloadable."""
+    root = built_site.html / lang
+    problems, tasks = [], set()
+    for page, container in example_blocks(built_site, lang):
+        task = next(
+            c.removeprefix("example-") for c in container["class"] if c.startswith("example-")
+        )
+        code_tabs = container.select(":scope > div.sphinx-tabs")[0]
+        for label, panel in tabs(code_tabs):
+            where = f"{page}, {task}, tab {label!r}"
+            tasks.add(task)
+            first = panel.select_one("div[class*=highlight-]")
+            lines = first.pre.get_text().splitlines() if first else []
+            line = next((n for n, text in enumerate(lines, 1) if REQUEST.search(text)), None)
+            if line is None or line > FIRST_SCREEN:
+                problems.append(f"{where}: the first request is on shown line {line}")
+            details = panel.select_one("details")
+            summary = details and details.select_one(":scope > summary")
+            program = details and details.select_one("div.highlight pre")
+            if not (summary and summary.get_text(strip=True) and program):
+                problems.append(f"{where}: no whole program to expand in place")
+                continue
+            link = panel.select_one("a.download[href]")
+            target = link and (root / page).parent / link["href"]
+            if not target or not target.is_file():
+                problems.append(f"{where}: no download of the program")
+            elif target.read_text(encoding="utf-8") != program.get_text():
+                problems.append(f"{where}: the download is not the program shown")
+    assert tasks == {path.name for path in SNIPPETS.iterdir() if path.is_dir()}, tasks
+    assert not problems, "\n".join(problems)

@@ -25,6 +25,10 @@ INDEX = """\
 """
 
 
+#: A whole program whose region (the essence a tab shows first) is one line.
+PYTHON = 'import sys\n\n# [START hello]\nprint("hello")\n# [END hello]\nsys.exit(0)\n'
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """docs/ with two pages, snippets/hello/ with both languages and both outputs."""
@@ -34,8 +38,8 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "docs" / "sandbox.rst").write_text("Sandbox\n=======\n\nText.\n")
     hello = tmp_path / "snippets" / "hello"
     hello.mkdir(parents=True)
-    (hello / "hello.py").write_text('print("hello")\n')
-    (hello / "hello.sh").write_text("echo hello\n")
+    (hello / "hello.py").write_text(PYTHON)
+    (hello / "hello.sh").write_text("# [START hello]\necho hello\n# [END hello]\n")
     (hello / "output.test.txt").write_text("hello test\n")
     (hello / "output.production.txt").write_text("hello production\n")
     return tmp_path
@@ -66,6 +70,19 @@ def test_tabs_and_outputs(project: Path) -> None:
     assert html.count("group-tab") >= 6  # language and site tabs switch together
 
 
+def test_a_tab_shows_the_region_then_the_whole_program_and_its_download(project: Path) -> None:
+    assert build(project).returncode == 0
+    html = (project / "_build" / "index.html").read_text(encoding="utf-8")
+    python = html[html.index('<div class="example-region highlight-python') :]
+    region, rest = python.split('<details class="example-program">', 1)
+    assert "hello" in region and "sys" not in region and "[START" not in region
+    program, after = rest.split("</details>", 1)
+    assert f"<summary>{LABELS['program']['ru']}: hello.py</summary>" in program
+    assert "import" in program and "[START hello]" in program
+    download = r'<a class="reference download internal" download="" href="[^"]*/hello\.py"'
+    assert re.search(download, after), after
+
+
 def test_labels_are_the_extensions_in_the_build_language(project: Path) -> None:
     """No label is a message of the page; an English build shows them in English anyway."""
     assert build(project, "_pot", builder="gettext").returncode == 0
@@ -88,8 +105,8 @@ def test_labels_are_the_extensions_in_the_build_language(project: Path) -> None:
 
 def test_one_tab_per_language_in_the_fixed_order(project: Path) -> None:
     hello = project / "snippets" / "hello"
-    (hello / "Hello.cs").write_text("class Hello {}\n")
-    (hello / "hello.mjs").write_text("console.log('hello');\n")
+    (hello / "Hello.cs").write_text("// [START hello]\nclass Hello {}\n// [END hello]\n")
+    (hello / "hello.mjs").write_text("// [START hello]\nconsole.log('hello');\n// [END hello]\n")
     assert build(project).returncode == 0
     html = (project / "_build" / "index.html").read_text(encoding="utf-8")
     tabs = re.findall(r">(Python|curl|JavaScript|Java|PHP|C#)</button>", html)
@@ -112,6 +129,7 @@ def test_editing_a_snippet_rebuilds_the_page(project: Path) -> None:
         (lambda p: (p / "snippets/hello/other.sh").write_text(""), "at most one *.sh file"),
         (lambda p: (p / "snippets/hello/output.production.txt").unlink(), "make snippets"),
         (lambda p: (p / "docs/index.rst").write_text(INDEX + "\n.. example:: nope\n"), "nope"),
+        (lambda p: (p / "snippets/hello/hello.sh").write_text("echo hello\n"), "[START hello]"),
     ],
 )
 def test_a_missing_file_fails_with_file_and_line(project: Path, break_it, message: str) -> None:
@@ -148,7 +166,7 @@ def test_a_page_that_failed_is_read_again_when_the_file_comes_back(
 
 def test_a_file_added_to_an_example_folder_reads_the_page_again(project: Path) -> None:
     assert build(project).returncode == 0
-    restore_with_old_mtime(project / "snippets" / "hello" / "other.py", 'print("other")\n')
+    restore_with_old_mtime(project / "snippets" / "hello" / "other.py", PYTHON)
     result = build(project)
     assert result.returncode != 0
     assert "expected one *.py file" in result.stderr

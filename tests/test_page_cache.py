@@ -29,8 +29,11 @@ def project(tmp_path: Path) -> Path:
         (tmp_path / "docs" / name).write_text(text, encoding="utf-8")
     hello = tmp_path / "snippets" / "hello"
     hello.mkdir(parents=True)
-    (hello / "hello.py").write_text('import os\n\nprint("hello", os.sep)\n')
-    (hello / "hello.sh").write_text('echo "hello"\n')
+    # Each file marks the region its tab shows first (docs/_ext/examples.py).
+    (hello / "hello.py").write_text(
+        'import os\n\n# [START hello]\nprint("hello", os.sep)\n# [END hello]\n'
+    )
+    (hello / "hello.sh").write_text('# [START hello]\necho "hello"\n# [END hello]\n')
     (hello / "output.test.txt").write_text("hello test\n")
     (hello / "output.production.txt").write_text("hello production\n")
     return tmp_path
@@ -72,13 +75,16 @@ def test_copies_are_what_parsing_every_page_gives(project: Path) -> None:
 
 def test_editing_a_snippet_rebuilds_every_page_that_shows_it(project: Path) -> None:
     assert build(project, "out").returncode == 0
-    (project / "snippets" / "hello" / "hello.sh").write_text('echo "hello again"\n')
+    (project / "snippets" / "hello" / "hello.sh").write_text(
+        '# [START hello]\necho "hello again"\n# [END hello]\n'
+    )
     again = build(project, "out")
     assert again.returncode == 0, again.stderr
     assert "0 added, 5 changed, 0 removed" in again.stdout
     for page in ("first", "second", "third", "twice", "deep/page"):
         html = (project / "out" / f"{page}.html").read_text(encoding="utf-8")
-        assert html.count("again") == (2 if page == "twice" else 1), page
+        # Each example shows it twice: in its region, then in the whole program.
+        assert html.count("again") == (4 if page == "twice" else 2), page
 
 
 def test_the_site_copies_what_it_would_parse(docs_copy: Path, tmp_path: Path) -> None:

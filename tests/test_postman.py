@@ -37,7 +37,9 @@ def requests_of(items: list[dict]) -> Iterator[dict]:
             yield item
 
 
-def newman(collection: Path, site: str, base_url: str, report: Path) -> subprocess.CompletedProcess:
+def newman(
+    collection: Path, site: str, base_url: str, report: Path, *options: str
+) -> subprocess.CompletedProcess:
     if not NEWMAN.exists():
         pytest.fail("newman is missing: `make test` installs it (npm ci)")
     return subprocess.run(
@@ -60,6 +62,7 @@ def newman(collection: Path, site: str, base_url: str, report: Path) -> subproce
             "off",
             "--timeout-request",
             "10000",
+            *options,
         ],
         capture_output=True,
         text=True,
@@ -107,6 +110,31 @@ def test_a_wrong_expectation_fails_the_run(sandbox: StubServer, tmp_path: Path) 
     }
 
 
+def test_a_wrong_key_is_one_failure_and_stops_the_run(sandbox: StubServer, tmp_path: Path) -> None:
+    """No cascade: the token request fails once, saying what the server answered, and no
+    request that needs its token runs."""
+    report = tmp_path / "report.json"
+    sandbox.reset()
+    site = sandbox.sites["test"]
+    result = newman(COLLECTION, "test", site.base_url, report, "--env-var", "apiKey=wrong")
+    assert result.returncode != 0
+    run = json.loads(report.read_text("utf-8"))["run"]
+    (failure,) = run["failures"]
+    assert "400 invalid_client: " in failure["error"]["test"], failure["error"]["test"]
+    assert "X-Kontur-Trace-Id: " in failure["error"]["test"]
+    assert run["stats"]["requests"]["total"] == 1
+    assert [r.path for r in site.requests] == ["/connect/token"]
+
+
+def test_every_request_with_the_key_sends_the_scope_the_official_pages_send() -> None:
+    """The device flow's token request sends `scope`, as Kontur's device flow page shows."""
+    for request in requests_of(json.loads(COLLECTION.read_text("utf-8"))["item"]):
+        body = request["request"].get("body", {}).get("urlencoded", [])
+        form = {field["key"]: field["value"] for field in body}
+        if form.get("client_secret") and form.get("grant_type") != "authorization_code":
+            assert form.get("scope") == "extern.api", request["name"]
+
+
 def test_collection_is_v2_1_and_keeps_the_token_for_the_next_request() -> None:
     collection = json.loads(COLLECTION.read_text("utf-8"))
     assert collection["info"]["schema"].endswith("/collection/v2.1.0/collection.json")
@@ -140,3 +168,20 @@ def test_kontur_environments_hold_placeholders_only(site: str) -> None:
     document = json.loads((POSTMAN / f"{site}.postman_environment.json").read_text("utf-8"))
     (api_key,) = [value for value in document["values"] if value["key"] == "apiKey"]
     assert api_key["type"] == "secret"
+
+
+@pytest.mark.parametrize("site", SITE_NAMES)
+def test_every_value_to_replace_is_named_where_the_reader_reads(site: str) -> None:
+    """What is not Kontur's address is a placeholder the reader replaces: the sandbox page (in
+    both languages) and the collection's description name each one."""
+    values = environment(site)
+    to_replace = {key for key, value in values.items() if value not in KONTUR[site]}
+    assert to_replace >= {"clientId", "apiKey", "redirectUri"}
+    assert all("your-" in values[key] for key in to_replace), values
+    description = json.loads(COLLECTION.read_text("utf-8"))["info"]["description"]
+    page = (REPO / "docs" / "sandbox.rst").read_text("utf-8")
+    po = (REPO / "docs" / "locale" / "en" / "LC_MESSAGES" / "sandbox.po").read_text("utf-8")
+    english = po.split('msgstr "The Postman collection repeats', 1)[1].split("\n\n", 1)[0]
+    for key in to_replace:
+        for text in (description, page, english):
+            assert f"`{key}`" in text, key

@@ -8,13 +8,15 @@ and fails when CI is set. Running and recording share tests/snippets_runner.py.
 """
 
 import dataclasses
+import http.server
 import os
 import re
 import runpy
 import shutil
 import socket
-import subprocess
 import sys
+import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,6 +28,7 @@ from snippets_runner import (
     EXPECT,
     LANGUAGES,
     OUTPUTS,
+    PUBLIC_URLS,
     SITES,
     SNIPPETS,
     Example,
@@ -280,33 +283,74 @@ def closed_port() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
 
 
+@pytest.fixture(scope="module")
+def html_server() -> Iterator[str]:
+    """An address that answers every request with HTTP 200 and a web page, not JSON."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"<!doctype html><title>Welcome</title><p>Not an API."
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+RUNNING_EXAMPLES = (REPO / "docs" / "running-examples.rst").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("site_name", SITES)
 @pytest.mark.parametrize("example", ALL, ids=ids)
-def test_unreachable_server_is_reported(
-    example: Example, closed_port: str, stub: StubServer
+def test_failures_say_what_to_check(
+    example: Example, site_name: str, closed_port: str, html_server: str, stub: StubServer
 ) -> None:
-    site = stub.sites["test"]
-    env = {**site.env(), "KONTUR_IDENTITY_URL": closed_port, "KONTUR_API_URL": closed_port}
-    result = run(example, env)
-    if TASKS[example.task].user == "browser":  # it only talks to the server after sign-in
-        assert_failed_cleanly(result, site, "no code")
-    else:
-        assert_failed_cleanly(result, site, f"Cannot reach {closed_port}")
+    """An address without a scheme, nothing listening, a web page for an answer: one line each.
 
+    The three run at once; the person at the keyboard signs in on the stub first, if the
+    task asks it, so that every example reaches its token request (which then fails).
+    """
+    site = stub.sites[site_name]
+    schemeless = site.base_url.removeprefix("http://")
+    cases = {
+        schemeless: f"KONTUR_IDENTITY_URL must start with http:// or https:// (it is {schemeless}",
+        closed_port: f"Cannot connect to {closed_port}/",
+        html_server: f"{html_server}/",
+    }
 
-@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
-def test_unreachable_token_endpoint_after_sign_in(
-    example: Example, closed_port: str, stub: StubServer
-) -> None:
-    site = stub.sites["test"]
-    env = {**site.env(), "KONTUR_IDENTITY_URL": closed_port}
-    # The person signs in (on the stub), then the token endpoint is gone.
-    result = run(
-        example,
-        env,
-        site,
-        browser=lambda url: site.authorize(url.replace(closed_port, site.base_url)),
-    )
-    assert_failed_cleanly(result, site, f"Cannot reach {closed_port}")
+    def attempt(address: str) -> Run:
+        def browser(url: str) -> str:
+            return site.authorize(url.replace(address, site.base_url))
+
+        env = {**site.env(), "KONTUR_IDENTITY_URL": address, "KONTUR_API_URL": address}
+        return run(example, env, site, browser=browser)
+
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        results = dict(zip(cases, pool.map(attempt, cases), strict=True))
+    for address, needle in cases.items():
+        assert_failed_cleanly(results[address], site, needle)
+        assert results[address].returncode == 1, results[address].output
+    assert "KONTUR_IDENTITY_URL and KONTUR_API_URL" in results[closed_port].stderr
+    assert "not JSON" in results[html_server].stderr
+    if example.task == "client-credentials":  # what the page running-examples.rst shows
+        shown = re.search(r"^   (Cannot connect to .*)$", RUNNING_EXAMPLES, re.MULTILINE)
+        assert shown, "docs/running-examples.rst no longer shows a refused connection"
+        address = PUBLIC_URLS["test"]
+        assert results[closed_port].stderr == shown[1].replace(address, closed_port) + "\n"
+    assert [r.path for r in site.requests if r.path != "/connect/authorize"] == []
 
 
 @pytest.fixture
@@ -317,27 +361,37 @@ def stalling_server() -> Iterator[str]:
 
 
 def test_a_server_that_never_answers_times_out(stalling_server: str, stub: StubServer) -> None:
-    """Every example gives up by its own timeout, cleanly; all at once, to wait only once."""
-    site = stub.sites["test"]
+    """Every example gives up by its own timeout, cleanly, on both sites; all at once, to wait
+    only once."""
     runnable = [e for e in ALL if not missing_toolchain(e.language)]
     if os.environ.get("CI"):
         assert len(runnable) == len(ALL), [missing_toolchain(e.language) for e in ALL]
-    env = {**site.env(), "KONTUR_IDENTITY_URL": stalling_server, "KONTUR_API_URL": stalling_server}
 
-    def attempt(example: Example) -> Run:
+    def attempt(case: tuple[Example, str]) -> Run:
+        example, site_name = case
+        site = stub.sites[site_name]
+        env = {
+            **site.env(),
+            "KONTUR_IDENTITY_URL": stalling_server,
+            "KONTUR_API_URL": stalling_server,
+        }
+
         # The person signs in on the stub; the token endpoint then never answers.
         def browser(url: str) -> str:
             return site.authorize(url.replace(stalling_server, site.base_url))
 
         return run(example, env, site, browser=browser)
 
-    with ThreadPoolExecutor(max_workers=len(runnable)) as pool:
-        results = dict(zip(runnable, pool.map(attempt, runnable), strict=True))
-    for example, result in results.items():
-        assert_failed_cleanly(result, site, f"Cannot reach {stalling_server}")
+    cases = [(example, site_name) for example in runnable for site_name in SITES]
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        results = dict(zip(cases, pool.map(attempt, cases), strict=True))
+    for (example, site_name), result in results.items():
+        site = stub.sites[site_name]
+        assert_failed_cleanly(result, site, f"No answer from {stalling_server}/")
+        assert result.returncode == 1, result.output
         # Its own timeout ended it (30 s), not the runner's (60 s).
-        assert result.seconds < 50, f"{example.id}: {result.seconds:.0f} s"
-    assert [r.path for r in site.requests if r.path != "/connect/authorize"] == []
+        assert result.seconds < 50, f"{example.id} on {site_name}: {result.seconds:.0f} s"
+        assert [r.path for r in site.requests if r.path != "/connect/authorize"] == []
 
 
 # -- the device flow: denied, expired, slow_down ---------------------------------------------
@@ -426,7 +480,10 @@ def test_pages_show_every_example_and_its_outputs(built_site: SiteBuild, lang: s
     for page in (built_site.html / lang).rglob("*.html"):
         for classes, text in code_blocks(page):
             language = next(c.removeprefix("highlight-") for c in classes if "highlight-" in c)
-            if "example-env" in classes or language not in (*HIGHLIGHT, "text"):
+            # An example's region is checked in test_example_tabs.py; its file is shown whole.
+            if {"example-env", "example-region"} & set(classes):
+                continue
+            if language not in (*HIGHLIGHT, "text"):
                 continue
             sources = {path for path, content in files.items() if content == text}
             if language != "text":  # any code of an example language on a page is an example
@@ -467,16 +524,10 @@ def copied_code(built_site: SiteBuild, lang: str) -> dict[tuple[str, str], str]:
             labels = [button.get_text().strip() for button in tabs.select("[role=tab]")]
             panels = tabs.select(":scope > [role=tabpanel]")
             for label, panel in zip(labels, panels, strict=True):
-                # What sphinx-copybutton copies: the text of the block, prompts aside.
-                code = panel.select_one("div.highlight pre").get_text()
+                # What sphinx-copybutton copies from the whole program: its text, prompts aside.
+                code = panel.select_one("details div.highlight pre").get_text()
                 copied[task, label] = as_copied(code, conf)
     return copied
-
-
-def reader_commands(path: Path) -> list[list[str]]:
-    """What a reader runs for the example `path`; `python3` is the project's interpreter."""
-    commands = BY_SUFFIX[path.suffix].reader(path)
-    return [[sys.executable if word == "python3" else word for word in c] for c in commands]
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
@@ -506,24 +557,55 @@ def copied(built_site: SiteBuild) -> dict[str, dict[tuple[str, str], str]]:
 
 
 @pytest.mark.parametrize("example", ALL, ids=ids)
-def test_copied_code_runs_unchanged(
-    example: Example,
-    copied: dict[str, dict[tuple[str, str], str]],
-    stub: StubServer,
-    tmp_path: Path,
+def test_copied_code_is_the_example_file(
+    example: Example, copied: dict[str, dict[tuple[str, str], str]]
 ) -> None:
-    """A reader copies a tab, pastes it into a file named as the page says, and runs it."""
+    """A reader copies a tab's whole program: it is the example file itself, which the tests
+    run on both sites; the page's commands to run it are run as the archive's README gives
+    them (test_the_archive_readme_commands_run_as_written)."""
     ru, en = copied["ru"], copied["en"]
     key = (example.task, example.language.name)
     assert key in ru, f"{example.id}: no {example.language.name} tab on any page"
     assert en[key] == ru[key]
-    pasted = tmp_path / example.path.name
-    pasted.write_text(ru[key], encoding="utf-8")  # exactly the clipboard, no last newline
-    *prepare, command = reader_commands(pasted)
-    for step in prepare:  # compiling, for C#
-        done = subprocess.run(step, cwd=tmp_path, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
+    assert ru[key] == example.path.read_text(encoding="utf-8").removesuffix("\n")
+
+
+# -- the examples archive: its README's commands, as written, from the unpacked archive ------
+
+README_COMMAND = re.compile(r"^\| (?P<language>[^|]+?) \| `(?P<command>[^`]+)` \|", re.MULTILINE)
+
+
+def test_the_archive_readme_commands_run_as_written(stub: StubServer, tmp_path: Path) -> None:
+    """Each command of the examples archive's README, run in the unpacked client-credentials
+    folder with the sandbox's variables, prints the recorded output."""
+    sys.path.insert(0, str(REPO / "docs" / "_ext"))  # as conf.py imports its extensions
+    import downloads
+
+    downloads.build_examples_zip(REPO, tmp_path, "0")
+    (archive,) = tmp_path.glob("*.zip")
+    with zipfile.ZipFile(archive) as unpacked:
+        unpacked.extractall(tmp_path / "unpacked")
+    (readme,) = (tmp_path / "unpacked").glob("*/README.md")
+    commands = {m["language"]: m["command"] for m in README_COMMAND.finditer(readme.read_text())}
+    assert sorted(commands) == sorted(language.name for language in LANGUAGES)
+    for language in LANGUAGES:  # the commands the page running-examples.rst gives
+        path = SNIPPETS / "client-credentials" / file_name("client-credentials", language.suffix)
+        given = " && ".join(" ".join(command) for command in language.reader(path))
+        assert commands[language.name] == given, language.name
+    example = next(e for e in ALL if e.task == "client-credentials")
     site = stub.sites["test"]
-    result = run(example, site.env(), site, command=command, cwd=tmp_path)
-    assert result.returncode == 0, result.output
-    assert not (problem := mismatch(example, "test", public(result.stdout, site))), problem
+    # `python3` is the project's interpreter, which has requests installed.
+    env = {**site.env(), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for language in LANGUAGES:
+        if missing_toolchain(language):
+            require(language)
+        stub.reset()
+        result = run(
+            example,
+            env,
+            site,
+            command=["sh", "-c", commands[language.name]],
+            cwd=readme.parent / "client-credentials",
+        )
+        assert result.returncode == 0, f"{language.name}: {result.output}"
+        assert not mismatch(example, "test", public(result.stdout, site)), language.name

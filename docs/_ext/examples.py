@@ -6,6 +6,12 @@ JavaScript | Java | PHP | C#, so choosing a language once switches every example
 page), then the output recorded against the sandbox (``output.test.txt``,
 ``output.production.txt``) in site tabs.
 
+Each file is a whole program, and marks its essence (the request and what it prints)
+between ``[START <tag>]`` and ``[END <tag>]`` comments, the tag being the folder's name
+with underscores (``client_credentials``), as Google Cloud's samples do. A tab shows that
+region first, then the whole program in a ``<details>`` element that expands in place,
+then a link to download the file.
+
 ``.. example-env::`` shows, in the same site tabs, the environment variables to set
 for each site.
 
@@ -16,6 +22,7 @@ language and translated once for every page (see ``labels``): nothing a directiv
 writes is a message of the page's ``.po`` file.
 """
 
+import html
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,6 +34,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
+from sphinx.writers.html5 import HTML5Translator
 from sphinx_tabs.tabs import SphinxTabsTab
 
 #: Tab label, file suffix and highlighting language of each example language, in tab order;
@@ -39,6 +47,7 @@ LANGUAGES = (
     ("PHP", ".php", "php"),
     ("C#", ".cs", "csharp"),
 )
+BY_SUFFIX = {suffix: language for _label, suffix, language in LANGUAGES}
 #: Site names, as in ``KONTUR_SITE`` and the output file names, in tab order.
 SITES = ("test", "production")
 #: The language the pages are written in.
@@ -52,6 +61,8 @@ LABELS: dict[str, Label] = {
         "ru": "Что выводит пример в :doc:`песочнице </sandbox>`:",
         "en": "What the example prints in the :doc:`sandbox </sandbox>`:",
     },
+    "program": {"ru": "Вся программа", "en": "The whole program"},
+    "download": {"ru": "Скачать", "en": "Download"},
 }
 #: Placeholders of the ``export`` lines: recognisable, and rejected by the real servers.
 PLACEHOLDERS = {
@@ -125,20 +136,16 @@ class ExampleDirective(_ExampleBase):
         if not folder.is_dir():
             raise self.error(f"example {name!r}: no folder {folder}")
         lines = [".. tabs::", ""]
-        for label, suffix, language in LANGUAGES:
+        for label, suffix, _language in LANGUAGES:
             files = sorted(folder.glob(f"*{suffix}"))
             if (suffix == LANGUAGES[0][1] and not files) or len(files) > 1:
                 wanted = "one" if suffix == LANGUAGES[0][1] else "at most one"
                 raise self.error(f"example {name!r}: expected {wanted} *{suffix} file in {folder}")
             if not files:  # not written in this language (yet)
                 continue
-            lines += [
-                f"   .. group-tab:: {label}",
-                "",
-                f"      .. literalinclude:: {self.snippet(Path(name, files[0].name))}",
-                f"         :language: {language}",
-                "",
-            ]
+            lines += [f"   .. group-tab:: {label}", ""]
+            lines += [f"      {line}" if line else "" for line in self.program(name, files[0])]
+            lines.append("")
         outputs: dict[str, list[str]] = {}
         for site in SITES:
             output = Path(name, f"output.{site}.txt")
@@ -154,6 +161,26 @@ class ExampleDirective(_ExampleBase):
             ]
         lines += ["", self.label("output"), "", *self.site_tabs(outputs)]
         return self.render(lines, f"example example-{name}")
+
+    def program(self, name: str, file: Path) -> list[str]:
+        """One language's tab: the region, the whole program in place, the file to download."""
+        path, language = self.snippet(Path(name, file.name)), BY_SUFFIX[file.suffix]
+        tag = region_tag(name)
+        return [
+            f".. literalinclude:: {path}",
+            f"   :language: {language}",
+            f"   :start-after: [START {tag}]",
+            f"   :end-before: [END {tag}]",
+            "   :dedent:",
+            "   :class: example-region",
+            "",
+            f".. example-program:: {self.label('program')}: {file.name}",
+            "",
+            f"   .. literalinclude:: {path}",
+            f"      :language: {language}",
+            "",
+            f":download:`{self.label('download')} {file.name} <{path}>`",
+        ]
 
 
 class ExampleEnvDirective(_ExampleBase):
@@ -174,6 +201,47 @@ class ExampleEnvDirective(_ExampleBase):
                 f"   export KONTUR_API_KEY={api_key}",
             ]
         return self.render(self.site_tabs(bodies), "example-env")
+
+
+class details(nodes.General, nodes.Element):  # lower case, as docutils names its nodes
+    """An HTML ``<details>`` element: its ``summary`` shown, its content one click away."""
+
+
+class ProgramDirective(SphinxDirective):
+    """``.. example-program:: <summary>``: the content (a whole program) collapsed under it.
+
+    The ``example`` directive writes it; a directive of its own (rather than raw HTML)
+    leaves docutils nothing to look up in the page's language.
+    """
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        node = details(summary=self.arguments[0], classes=["example-program"])
+        self.set_source_info(node)
+        self.state.nested_parse(self.content, self.content_offset, node)
+        return [node]
+
+
+def _visit_details_html(translator: HTML5Translator, node: details) -> None:
+    summary = html.escape(node["summary"])
+    classes = " ".join(node["classes"])
+    translator.body.append(f'<details class="{classes}"><summary>{summary}</summary>\n')
+
+
+def _depart_details_html(translator: HTML5Translator, node: details) -> None:
+    translator.body.append("</details>\n")
+
+
+def _content_only(translator: nodes.NodeVisitor, node: details) -> None:
+    """Other formats have no ``<details>``: the program shows in full."""
+
+
+def region_tag(task: str) -> str:
+    """The tag of a task's region: ``[START client_credentials]`` in client-credentials/."""
+    return task.replace("-", "_")
 
 
 def _example_folders(env: BuildEnvironment) -> dict[str, dict[str, list[str]]]:
@@ -226,14 +294,21 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("examples_dir", "../snippets", "env", str)
     app.add_directive("example", ExampleDirective)
     app.add_directive("example-env", ExampleEnvDirective)
+    app.add_directive("example-program", ProgramDirective)
+    plain = (_content_only, _content_only)
+    app.add_node(
+        details,
+        html=(_visit_details_html, _depart_details_html),
+        **dict.fromkeys(("latex", "text", "man", "texinfo"), plain),
+    )
     app.connect("env-get-outdated", _pages_with_changed_folders)
     app.connect("env-purge-doc", _forget_page)
     app.connect("env-merge-info", _merge_pages)
     return {
         "version": "1.0",
         # Raised when what the directives write changes: every page is read again. 2: the
-        # labels are the extension's, no longer messages of the pages.
-        "env_version": 2,
+        # labels are the extension's, no longer messages of the pages; 3: regions first.
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

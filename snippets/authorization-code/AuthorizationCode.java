@@ -1,5 +1,11 @@
 // Authorization code flow: the user signs in in a browser, the app exchanges the code.
 
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.annotations.SerializedName;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -9,12 +15,12 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -22,45 +28,51 @@ public class AuthorizationCode {
     static final Map<String, String> IDENTITY = Map.of(
             "test", "https://identity.testkontur.ru",
             "production", "https://identity.kontur.ru");
-    // Registered for your client_id.
-    static final String REDIRECT_URI = "http://127.0.0.1:8400/callback";
-    static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final String REDIRECT_URI = "http://127.0.0.1:8400/callback"; // registered for your client_id
     static final SecureRandom RANDOM = new SecureRandom();
 
-    public static void main(String[] args) throws IOException, InterruptedException {
-        try {
-            run();
-        } catch (Failure failure) {
-            System.err.println(failure.getMessage());
-            System.exit(1);
-        }
-    }
-
-    static void run() throws Failure, IOException, InterruptedException {
-        String site = env("KONTUR_SITE", "test");
-        if (!IDENTITY.containsKey(site)) {
-            throw new Failure("KONTUR_SITE must be test or production");
-        }
-        String identity = env("KONTUR_IDENTITY_URL", IDENTITY.get(site)).replaceAll("/+$", "");
+    static void run() throws Failure, InterruptedException {
+        String identity = address("KONTUR_IDENTITY_URL", IDENTITY);
         String clientId = setting("KONTUR_CLIENT_ID");
         String apiKey = setting("KONTUR_API_KEY");
-
-        // A fresh random state ties the answer to this very request (protection against CSRF).
-        String state = randomHex();
-        // A fresh nonce, as OpenID Connect asks: the provider puts it into the ID token it issues.
-        String nonce = randomHex();
+        // [START authorization_code]
+        String state = randomHex(); // ties the answer to this very request (against CSRF)
         System.out.println("Open this address in a browser and sign in:");
-        System.out.println(identity + "/connect/authorize?response_type=code"
+        System.out.println(authorizeUrl(identity, clientId, state));
+        System.out.println("Then paste the address the browser was sent to:");
+        String code = codeFrom(readLine(), state);
+
+        HttpRequest request = post(identity + "/connect/token", Map.of(
+                "grant_type", "authorization_code",
+                "code", code,
+                "redirect_uri", REDIRECT_URI,
+                "client_id", clientId,
+                "client_secret", apiKey));
+        Token token = answer(send(request), Token.class);
+        System.out.println("token_type: " + token.tokenType());
+        System.out.println("expires_in: " + token.expiresIn());
+        System.out.println("access_token: " + token.accessToken());
+        // [END authorization_code]
+    }
+
+    /** A token: the answer of the token endpoint. */
+    record Token(@SerializedName("token_type") String tokenType,
+            @SerializedName("expires_in") long expiresIn,
+            @SerializedName("access_token") String accessToken) {
+    }
+
+    /** The sign-in page's address; a fresh nonce, as OpenID Connect asks, goes into the ID token. */
+    static String authorizeUrl(String identity, String clientId, String state) {
+        return identity + "/connect/authorize?response_type=code"
                 + "&client_id=" + encode(clientId)
                 + "&redirect_uri=" + encode(REDIRECT_URI)
                 + "&scope=" + encode("openid extern.api")
                 + "&state=" + state
-                + "&nonce=" + nonce);
-        System.out.println("Then paste the address the browser was sent to:");
+                + "&nonce=" + randomHex();
+    }
 
-        String redirect = new BufferedReader(new InputStreamReader(System.in, UTF_8)).readLine();
-        redirect = redirect == null ? "" : redirect.strip();
+    /** The code of the address the browser was sent to; a failure if sign-in failed or was forged. */
+    static String codeFrom(String redirect, String state) throws Failure {
         if (!parameter(redirect, "error").isEmpty()) {
             throw new Failure(parameter(redirect, "error") + ": "
                     + parameter(redirect, "error_description"));
@@ -68,41 +80,17 @@ public class AuthorizationCode {
         if (!parameter(redirect, "state").equals(state) || parameter(redirect, "code").isEmpty()) {
             throw new Failure("The address has no code or a foreign state: start over");
         }
-
-        String form = "grant_type=authorization_code"
-                + "&code=" + URLEncoder.encode(parameter(redirect, "code"), UTF_8)
-                + "&redirect_uri=" + URLEncoder.encode(REDIRECT_URI, UTF_8)
-                + "&client_id=" + URLEncoder.encode(clientId, UTF_8)
-                + "&client_secret=" + URLEncoder.encode(apiKey, UTF_8);
-        HttpResponse<String> response = send(HttpRequest
-                .newBuilder(URI.create(identity + "/connect/token"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form))
-                .build());
-        if (response.statusCode() / 100 != 2) {
-            throw failure(response);
-        }
-        String token = response.body();
-
-        System.out.println("token_type: " + field(token, "token_type"));
-        System.out.println("expires_in: " + field(token, "expires_in"));
-        System.out.println("access_token: " + field(token, "access_token"));
+        return parameter(redirect, "code");
     }
 
-    /** The environment variable `name`, or `fallback` when it is unset or empty. */
-    static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isEmpty() ? fallback : value;
-    }
-
-    /** The environment variable `name`; a failure naming it when it is unset. */
-    static String setting(String name) throws Failure {
-        String value = env(name, "");
-        if (value.isEmpty()) {
-            throw new Failure(name + " is not set");
+    /** One line the user types, or "" at the end of the input. */
+    static String readLine() {
+        try {
+            String line = new BufferedReader(new InputStreamReader(System.in, UTF_8)).readLine();
+            return line == null ? "" : line.strip();
+        } catch (IOException error) {
+            return "";
         }
-        return value;
     }
 
     /** Percent-encode `value` for a query (a space is %20, as in any URL, not +). */
@@ -136,38 +124,95 @@ public class AuthorizationCode {
         return "";
     }
 
-    /** Send a request (it has a timeout); a clear failure if the server cannot be reached. */
-    static HttpResponse<String> send(HttpRequest request) throws Failure, InterruptedException {
+    // -- helpers: settings, requests, answers -------------------------------------------------
+
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+    static final Gson GSON = new Gson();
+
+    public static void main(String[] args) throws InterruptedException {
         try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException error) {
-            String reason = error.getClass().getSimpleName();
-            throw new Failure("Cannot reach " + request.uri() + ": " + reason);
+            run();
+        } catch (Failure failure) {
+            System.err.println(failure.getMessage());
+            System.exit(1);
         }
     }
 
-    /** The error code, its description and the trace id for support. */
-    static Failure failure(HttpResponse<String> response) {
-        // The OpenID provider answers 400 (not 401) with an "error" code.
-        String error = field(response.body(), "error");
-        String description = field(response.body(), "error_description");
-        String traceId = response.headers().firstValue("X-Kontur-Trace-Id").orElse("");
-        return new Failure(response.statusCode() + " " + (error.isEmpty() ? "HTTP error" : error)
-                + ": " + description + "\nX-Kontur-Trace-Id: " + traceId);
+    /** The environment variable `name`; a failure naming it when it is unset. */
+    static String setting(String name) throws Failure {
+        String value = System.getenv(name);
+        if (value == null || value.isEmpty()) {
+            throw new Failure(name + " is not set");
+        }
+        return value;
     }
 
-    /**
-     * The first of the `names` that a flat JSON object has, as a string, or "" if none. The JDK
-     * has no JSON parser and these answers are flat objects of a few known fields, so a pattern
-     * is enough here (escapes are kept as sent); an application would use Jackson or Gson.
-     */
-    static String field(String json, String... names) {
+    /** The server's address: `variable` if set, else that of the KONTUR_SITE environment. */
+    static String address(String variable, Map<String, String> defaults) throws Failure {
+        String site = System.getenv().getOrDefault("KONTUR_SITE", "");
+        site = site.isEmpty() ? "test" : site;
+        if (!defaults.containsKey(site)) {
+            throw new Failure("KONTUR_SITE must be test or production");
+        }
+        String url = System.getenv().getOrDefault(variable, "");
+        url = (url.isEmpty() ? defaults.get(site) : url).replaceAll("/+$", "");
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new Failure(variable + " must start with http:// or https:// (it is " + url + ")");
+        }
+        return url;
+    }
+
+    /** A POST of the HTML form `fields`. */
+    static HttpRequest post(String url, Map<String, String> fields) {
+        String form = fields.entrySet().stream()
+                .map(field -> field.getKey() + "=" + URLEncoder.encode(field.getValue(), UTF_8))
+                .collect(Collectors.joining("&"));
+        return HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build();
+    }
+
+    /** Send a request with a timeout; a failure saying what to check if there is no answer. */
+    static HttpResponse<String> send(HttpRequest request) throws Failure, InterruptedException {
+        HttpRequest timed = HttpRequest.newBuilder(request, (name, value) -> true)
+                .timeout(Duration.ofSeconds(30))
+                .build();
+        try {
+            return HTTP.send(timed, HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException error) {
+            throw new Failure("No answer from " + request.uri() + " in 30 s: try again later");
+        } catch (IOException error) {
+            throw new Failure("Cannot connect to " + request.uri() + ": is the server (or sandbox)"
+                    + " running? Check KONTUR_IDENTITY_URL and KONTUR_API_URL");
+        }
+    }
+
+    /** The JSON answer as a `type`; on an error, a failure with its code, description, trace id. */
+    static <T> T answer(HttpResponse<String> response, Class<T> type) throws Failure {
+        JsonObject body;
+        try {
+            body = JsonParser.parseString(response.body()).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException notAnObject) {
+            throw new Failure(response.uri() + " answered HTTP " + response.statusCode()
+                    + ", not JSON: wrong address?");
+        }
+        if (response.statusCode() / 100 != 2) {
+            // The OpenID provider answers 400 (not 401) with an "error" code.
+            String traceId = response.headers().firstValue("X-Kontur-Trace-Id").orElse("");
+            throw new Failure(response.statusCode() + " " + first(body, "error") + ": " + first(body, "error_description")
+                    + "\nX-Kontur-Trace-Id: " + traceId);
+        }
+        return GSON.fromJson(body, type);
+    }
+
+    /** The first of the string fields `names` that `body` has, or "". */
+    static String first(JsonObject body, String... names) {
         for (String name : names) {
-            Matcher value = Pattern
-                    .compile("\"" + name + "\"\\s*:\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([-0-9.]+))")
-                    .matcher(json);
-            if (value.find()) {
-                return value.group(1) != null ? value.group(1) : value.group(2);
+            JsonElement value = body.get(name);
+            if (value != null && value.isJsonPrimitive()) {
+                return value.getAsString();
             }
         }
         return "";

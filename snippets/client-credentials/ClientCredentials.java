@@ -1,15 +1,21 @@
-// Client credentials flow: exchange the service name and api-key for an access token.
+// Client credentials flow: exchange the service name and API key for an access token.
 
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
@@ -17,8 +23,34 @@ public class ClientCredentials {
     static final Map<String, String> IDENTITY = Map.of(
             "test", "https://identity.testkontur.ru",
             "production", "https://identity.kontur.ru");
+
+    static void run() throws Failure, InterruptedException {
+        String identity = address("KONTUR_IDENTITY_URL", IDENTITY);
+        // [START client_credentials]
+        HttpRequest request = post(identity + "/connect/token", Map.of(
+                "grant_type", "client_credentials",
+                "client_id", setting("KONTUR_CLIENT_ID"),
+                "client_secret", setting("KONTUR_API_KEY"), // the API key: never in the code
+                "scope", "extern.api"));
+        Token token = answer(send(request), Token.class);
+
+        System.out.println("token_type: " + token.tokenType());
+        System.out.println("expires_in: " + token.expiresIn());
+        System.out.println("access_token: " + token.accessToken());
+        // [END client_credentials]
+    }
+
+    /** A token: the answer of the token endpoint. */
+    record Token(@SerializedName("token_type") String tokenType,
+            @SerializedName("expires_in") long expiresIn,
+            @SerializedName("access_token") String accessToken) {
+    }
+
+    // -- helpers: settings, requests, answers -------------------------------------------------
+
     static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+    static final Gson GSON = new Gson();
 
     public static void main(String[] args) throws InterruptedException {
         try {
@@ -29,80 +61,80 @@ public class ClientCredentials {
         }
     }
 
-    static void run() throws Failure, InterruptedException {
-        String site = env("KONTUR_SITE", "test");
-        if (!IDENTITY.containsKey(site)) {
-            throw new Failure("KONTUR_SITE must be test or production");
-        }
-        String identity = env("KONTUR_IDENTITY_URL", IDENTITY.get(site)).replaceAll("/+$", "");
-
-        String form = "grant_type=client_credentials"
-                + "&client_id=" + URLEncoder.encode(setting("KONTUR_CLIENT_ID"), UTF_8)
-                + "&client_secret=" + URLEncoder.encode(setting("KONTUR_API_KEY"), UTF_8)
-                + "&scope=extern.api";
-        HttpResponse<String> response = send(HttpRequest
-                .newBuilder(URI.create(identity + "/connect/token"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form))
-                .build());
-        if (response.statusCode() / 100 != 2) {
-            throw failure(response);
-        }
-        String token = response.body();
-
-        System.out.println("token_type: " + field(token, "token_type"));
-        System.out.println("expires_in: " + field(token, "expires_in"));
-        System.out.println("access_token: " + field(token, "access_token"));
-    }
-
-    /** The environment variable `name`, or `fallback` when it is unset or empty. */
-    static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isEmpty() ? fallback : value;
-    }
-
     /** The environment variable `name`; a failure naming it when it is unset. */
     static String setting(String name) throws Failure {
-        String value = env(name, "");
-        if (value.isEmpty()) {
+        String value = System.getenv(name);
+        if (value == null || value.isEmpty()) {
             throw new Failure(name + " is not set");
         }
         return value;
     }
 
-    /** Send a request (it has a timeout); a clear failure if the server cannot be reached. */
+    /** The server's address: `variable` if set, else that of the KONTUR_SITE environment. */
+    static String address(String variable, Map<String, String> defaults) throws Failure {
+        String site = System.getenv().getOrDefault("KONTUR_SITE", "");
+        site = site.isEmpty() ? "test" : site;
+        if (!defaults.containsKey(site)) {
+            throw new Failure("KONTUR_SITE must be test or production");
+        }
+        String url = System.getenv().getOrDefault(variable, "");
+        url = (url.isEmpty() ? defaults.get(site) : url).replaceAll("/+$", "");
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new Failure(variable + " must start with http:// or https:// (it is " + url + ")");
+        }
+        return url;
+    }
+
+    /** A POST of the HTML form `fields`. */
+    static HttpRequest post(String url, Map<String, String> fields) {
+        String form = fields.entrySet().stream()
+                .map(field -> field.getKey() + "=" + URLEncoder.encode(field.getValue(), UTF_8))
+                .collect(Collectors.joining("&"));
+        return HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build();
+    }
+
+    /** Send a request with a timeout; a failure saying what to check if there is no answer. */
     static HttpResponse<String> send(HttpRequest request) throws Failure, InterruptedException {
+        HttpRequest timed = HttpRequest.newBuilder(request, (name, value) -> true)
+                .timeout(Duration.ofSeconds(30))
+                .build();
         try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(timed, HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException error) {
+            throw new Failure("No answer from " + request.uri() + " in 30 s: try again later");
         } catch (IOException error) {
-            String reason = error.getClass().getSimpleName();
-            throw new Failure("Cannot reach " + request.uri() + ": " + reason);
+            throw new Failure("Cannot connect to " + request.uri() + ": is the server (or sandbox)"
+                    + " running? Check KONTUR_IDENTITY_URL and KONTUR_API_URL");
         }
     }
 
-    /** The error code, its description and the trace id for support. */
-    static Failure failure(HttpResponse<String> response) {
-        // The OpenID provider answers 400 (not 401) with an "error" code.
-        String error = field(response.body(), "error");
-        String description = field(response.body(), "error_description");
-        String traceId = response.headers().firstValue("X-Kontur-Trace-Id").orElse("");
-        return new Failure(response.statusCode() + " " + (error.isEmpty() ? "HTTP error" : error)
-                + ": " + description + "\nX-Kontur-Trace-Id: " + traceId);
+    /** The JSON answer as a `type`; on an error, a failure with its code, description, trace id. */
+    static <T> T answer(HttpResponse<String> response, Class<T> type) throws Failure {
+        JsonObject body;
+        try {
+            body = JsonParser.parseString(response.body()).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException notAnObject) {
+            throw new Failure(response.uri() + " answered HTTP " + response.statusCode()
+                    + ", not JSON: wrong address?");
+        }
+        if (response.statusCode() / 100 != 2) {
+            // The OpenID provider answers 400 (not 401) with an "error" code.
+            String traceId = response.headers().firstValue("X-Kontur-Trace-Id").orElse("");
+            throw new Failure(response.statusCode() + " " + first(body, "error") + ": " + first(body, "error_description")
+                    + "\nX-Kontur-Trace-Id: " + traceId);
+        }
+        return GSON.fromJson(body, type);
     }
 
-    /**
-     * The first of the `names` that a flat JSON object has, as a string, or "" if none. The JDK
-     * has no JSON parser and these answers are flat objects of a few known fields, so a pattern
-     * is enough here (escapes are kept as sent); an application would use Jackson or Gson.
-     */
-    static String field(String json, String... names) {
+    /** The first of the string fields `names` that `body` has, or "". */
+    static String first(JsonObject body, String... names) {
         for (String name : names) {
-            Matcher value = Pattern
-                    .compile("\"" + name + "\"\\s*:\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([-0-9.]+))")
-                    .matcher(json);
-            if (value.find()) {
-                return value.group(1) != null ? value.group(1) : value.group(2);
+            JsonElement value = body.get(name);
+            if (value != null && value.isJsonPrimitive()) {
+                return value.getAsString();
             }
         }
         return "";

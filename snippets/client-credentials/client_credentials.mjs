@@ -1,6 +1,23 @@
 // Client credentials flow: exchange the service name and API key for an access token.
 
 const IDENTITY = { test: "https://identity.testkontur.ru", production: "https://identity.kontur.ru" };
+const identity = address("KONTUR_IDENTITY_URL", IDENTITY);
+
+// [START client_credentials]
+const form = new URLSearchParams({
+  grant_type: "client_credentials",
+  client_id: setting("KONTUR_CLIENT_ID"),
+  client_secret: setting("KONTUR_API_KEY"),  // the API key: never in the code
+  scope: "extern.api",
+});
+const token = await answer(await send(`${identity}/connect/token`, { method: "POST", body: form }));
+
+console.log("token_type:", token.token_type);
+console.log("expires_in:", token.expires_in);
+console.log("access_token:", token.access_token);
+// [END client_credentials]
+
+// -- helpers: settings, requests, answers --------------------------------------------------
 
 function fail(message) {
   console.error(message);
@@ -11,38 +28,32 @@ function setting(name) {
   return process.env[name] || fail(`${name} is not set`);
 }
 
-// Send a request with a timeout; stop with a clear message if the server is unreachable.
-async function send(url, options = {}) {
+// The server's address: `variable` if set, else that of the KONTUR_SITE environment.
+function address(variable, defaults) {
+  const site = process.env.KONTUR_SITE || "test";
+  if (!Object.hasOwn(defaults, site)) fail("KONTUR_SITE must be test or production");
+  const url = (process.env[variable] || defaults[site]).replace(/\/+$/, "");
+  if (!/^https?:\/\//.test(url)) fail(`${variable} must start with http:// or https:// (it is ${url})`);
+  return url;
+}
+
+// Send a request with a timeout; stop with a message saying what to check.
+async function send(url, options) {
   try {
     return await fetch(url, { ...options, signal: AbortSignal.timeout(30_000) });
   } catch (error) {
-    fail(`Cannot reach ${url}: ${error.cause?.code ?? error.name}`);
+    if (error.name === "TimeoutError") fail(`No answer from ${url} in 30 s: try again later`);
+    fail(`Cannot connect to ${url}: is the server (or sandbox) running? Check KONTUR_IDENTITY_URL and KONTUR_API_URL`);
   }
 }
 
-// Stop with the error code, its description and the trace id for support.
-async function failWith(response) {
-  const answer = await response.json().catch(() => ({}));
-  // The OpenID provider answers 400 (not 401) with an "error" code.
-  const error = answer.error ?? response.statusText;
-  const traceId = response.headers.get("X-Kontur-Trace-Id") ?? "";
-  fail(`${response.status} ${error}: ${answer.error_description ?? ""}\nX-Kontur-Trace-Id: ${traceId}`);
+// The JSON answer; on an error, stop with its code, description and trace id.
+async function answer(response) {
+  const body = await response.json().catch(() =>
+    fail(`${response.url} answered HTTP ${response.status}, not JSON: wrong address?`));
+  if (!response.ok) {  // the OpenID provider answers 400 (not 401) with an "error" code
+    const traceId = response.headers.get("X-Kontur-Trace-Id") ?? "";
+    fail(`${response.status} ${body.error ?? response.statusText}: ${body.error_description ?? ""}\nX-Kontur-Trace-Id: ${traceId}`);
+  }
+  return body;
 }
-
-const site = process.env.KONTUR_SITE || "test";
-if (!Object.hasOwn(IDENTITY, site)) fail("KONTUR_SITE must be test or production");
-const identity = (process.env.KONTUR_IDENTITY_URL || IDENTITY[site]).replace(/\/+$/, "");
-
-const form = new URLSearchParams({
-  grant_type: "client_credentials",
-  client_id: setting("KONTUR_CLIENT_ID"),
-  client_secret: setting("KONTUR_API_KEY"),
-  scope: "extern.api",
-});
-const response = await send(`${identity}/connect/token`, { method: "POST", body: form });
-if (!response.ok) await failWith(response);
-const token = await response.json();
-
-console.log("token_type:", token.token_type);
-console.log("expires_in:", token.expires_in);
-console.log("access_token:", token.access_token);

@@ -5,6 +5,23 @@ declare(strict_types=1);
 
 const IDENTITY = ['test' => 'https://identity.testkontur.ru', 'production' => 'https://identity.kontur.ru'];
 
+$identity = address('KONTUR_IDENTITY_URL', IDENTITY);
+
+// [START client_credentials]
+$token = answer(post("$identity/connect/token", [
+    'grant_type' => 'client_credentials',
+    'client_id' => setting('KONTUR_CLIENT_ID'),
+    'client_secret' => setting('KONTUR_API_KEY'), // the API key: never in the code
+    'scope' => 'extern.api',
+]));
+
+echo "token_type: {$token['token_type']}\n";
+echo "expires_in: {$token['expires_in']}\n";
+echo "access_token: {$token['access_token']}\n";
+// [END client_credentials]
+
+// -- helpers: settings, requests, answers -------------------------------------------------
+
 function fail(string $message): never
 {
     fwrite(STDERR, $message . PHP_EOL);
@@ -16,8 +33,38 @@ function setting(string $name): string
     return getenv($name) ?: fail("$name is not set");
 }
 
-/** Send a request with a timeout: [status, body, trace id]; stop if the server is unreachable. */
-function send(string $url, array $options = []): array
+/** The server's address: $variable if set, else that of the KONTUR_SITE environment. */
+function address(string $variable, array $defaults): string
+{
+    $site = getenv('KONTUR_SITE') ?: 'test';
+    $defaults[$site] ?? fail('KONTUR_SITE must be test or production');
+    $url = rtrim(getenv($variable) ?: $defaults[$site], '/');
+    if (!preg_match('~^https?://~', $url)) {
+        fail("$variable must start with http:// or https:// (it is $url)");
+    }
+    return $url;
+}
+
+/** What a server answered, and the trace id support asks for. */
+final class Response
+{
+    public function __construct(
+        public readonly string $url,
+        public readonly int $status,
+        public readonly string $body,
+        public readonly string $traceId,
+    ) {
+    }
+}
+
+/** POST the HTML form $fields. */
+function post(string $url, array $fields): Response
+{
+    return send($url, [CURLOPT_POSTFIELDS => http_build_query($fields)]);
+}
+
+/** Send a request with a timeout; stop with a message saying what to check. */
+function send(string $url, array $options = []): Response
 {
     $traceId = '';
     $curl = curl_init($url);
@@ -25,51 +72,38 @@ function send(string $url, array $options = []): array
         CURLOPT_RETURNTRANSFER => true,
         CURLOPT_TIMEOUT => 30,
         CURLOPT_HEADERFUNCTION => function ($curl, string $header) use (&$traceId): int {
-            if (stripos($header, 'X-Kontur-Trace-Id:') === 0) {
-                $traceId = trim(substr($header, strlen('X-Kontur-Trace-Id:')));
+            if (preg_match('/^X-Kontur-Trace-Id:\s*(\S+)/i', $header, $match)) {
+                $traceId = $match[1];
             }
             return strlen($header);
         },
     ]);
     $body = curl_exec($curl);
     if ($body === false) {
-        fail("Cannot reach $url: " . curl_error($curl));
+        fail(curl_errno($curl) === CURLE_OPERATION_TIMEDOUT
+            ? "No answer from $url in 30 s: try again later"
+            : "Cannot connect to $url: is the server (or sandbox) running?"
+                . ' Check KONTUR_IDENTITY_URL and KONTUR_API_URL');
     }
-    return [curl_getinfo($curl, CURLINFO_RESPONSE_CODE), $body, $traceId];
+    return new Response($url, curl_getinfo($curl, CURLINFO_RESPONSE_CODE), $body, $traceId);
 }
 
-/** Stop with the error code, its description and the trace id for support. */
-function failWith(int $status, string $body, string $traceId): never
+/** The JSON answer; on an error, stop with its code, description and trace id. */
+function answer(Response $response): array
 {
     try {
-        $answer = (array) json_decode($body, true, flags: JSON_THROW_ON_ERROR);
+        $body = json_decode($response->body, true, flags: JSON_THROW_ON_ERROR);
     } catch (JsonException) {
-        $answer = [];
+        $body = null;
+    }
+    if (!is_array($body)) {
+        fail("$response->url answered HTTP $response->status, not JSON: wrong address?");
+    }
+    if ($response->status === 200) {
+        return $body;
     }
     // The OpenID provider answers 400 (not 401) with an "error" code.
-    $error = $answer['error'] ?? 'HTTP error';
-    $description = $answer['error_description'] ?? '';
-    fail("$status $error: $description\nX-Kontur-Trace-Id: $traceId");
+    $error = $body['error'] ?? 'HTTP error';
+    $description = $body['error_description'] ?? '';
+    fail("$response->status $error: $description\nX-Kontur-Trace-Id: $response->traceId");
 }
-
-$site = getenv('KONTUR_SITE') ?: 'test';
-if (!isset(IDENTITY[$site])) {
-    fail('KONTUR_SITE must be test or production');
-}
-$identity = rtrim(getenv('KONTUR_IDENTITY_URL') ?: IDENTITY[$site], '/');
-
-$form = [
-    'grant_type' => 'client_credentials',
-    'client_id' => setting('KONTUR_CLIENT_ID'),
-    'client_secret' => setting('KONTUR_API_KEY'),
-    'scope' => 'extern.api',
-];
-[$status, $body, $traceId] = send("$identity/connect/token", [CURLOPT_POSTFIELDS => http_build_query($form)]);
-if ($status !== 200) {
-    failWith($status, $body, $traceId);
-}
-$token = json_decode($body, true, flags: JSON_THROW_ON_ERROR);
-
-echo "token_type: {$token['token_type']}\n";
-echo "expires_in: {$token['expires_in']}\n";
-echo "access_token: {$token['access_token']}\n";

@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Runtime.Serialization;
 using System.Runtime.Serialization.Json;
@@ -17,9 +18,88 @@ class DeviceFlow
         ["production"] = "https://identity.kontur.ru",
     };
     const string DeviceCode = "urn:ietf:params:oauth:grant-type:device_code";
+
+    static async Task RunAsync()
+    {
+        var identity = Address("KONTUR_IDENTITY_URL", Identity);
+        // [START device_flow]
+        var client = new Dictionary<string, string>
+        {
+            ["client_id"] = Setting("KONTUR_CLIENT_ID"),
+            ["client_secret"] = Setting("KONTUR_API_KEY"),  // the API key: never in the code
+            ["scope"] = "extern.api",
+        };
+        var device = await AnswerAsync<Device>(
+            await PostAsync(identity + "/connect/deviceauthorization", client));
+        Console.WriteLine("Open " + device.VerificationUriComplete);
+        Console.WriteLine($"or open {device.VerificationUri} and enter the code {device.UserCode}");
+        Console.WriteLine($"The code expires in {device.ExpiresIn} s. Waiting...");
+
+        var poll = new Dictionary<string, string>(client)
+        {
+            ["grant_type"] = DeviceCode,
+            ["device_code"] = device.DeviceCode,
+        };
+        var token = await WaitForTokenAsync(identity + "/connect/token", poll, device.Interval ?? 5);
+        Console.WriteLine("token_type: " + token.TokenType);
+        Console.WriteLine("expires_in: " + token.ExpiresIn);
+        Console.WriteLine("access_token: " + token.AccessToken);
+        // [END device_flow]
+    }
+
+    // Poll the token endpoint until the user confirms (RFC 8628: `interval` seconds apart).
+    static async Task<Token> WaitForTokenAsync(string url, Dictionary<string, string> poll, int interval)
+    {
+        while (true)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(interval));
+            var response = await PostAsync(url, poll);
+            var error = "";
+            if ((int)response.StatusCode == 400)
+            {
+                try
+                {
+                    error = Json<Problem>(await response.Content.ReadAsStringAsync()).Error;
+                }
+                catch (SerializationException)  // not JSON: AnswerAsync says so
+                {
+                }
+            }
+            if (error == "authorization_pending")  // the user has not confirmed yet
+                continue;
+            if (error == "slow_down")  // polled too often: wait 5 s longer from now on
+            {
+                interval += 5;
+                continue;
+            }
+            return await AnswerAsync<Token>(response);  // or a failure: expired_token, access_denied
+        }
+    }
+
+    [DataContract]
+    class Token
+    {
+        [DataMember(Name = "token_type")] public string TokenType { get; set; } = "";
+        [DataMember(Name = "expires_in")] public long ExpiresIn { get; set; }
+        [DataMember(Name = "access_token")] public string AccessToken { get; set; } = "";
+    }
+
+    [DataContract]
+    class Device
+    {
+        [DataMember(Name = "device_code")] public string DeviceCode { get; set; } = "";
+        [DataMember(Name = "user_code")] public string UserCode { get; set; } = "";
+        [DataMember(Name = "verification_uri")] public string VerificationUri { get; set; } = "";
+        [DataMember(Name = "verification_uri_complete")] public string VerificationUriComplete { get; set; } = "";
+        [DataMember(Name = "expires_in")] public int ExpiresIn { get; set; }
+        [DataMember(Name = "interval")] public int? Interval { get; set; }
+    }
+
+    // -- helpers: settings, requests, answers ---------------------------------------------------
+
     static readonly HttpClient Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
-    // Main is not async (mono's compiler, mcs, does not support that) and ends with
+    // Main is not async: mono's compiler (mcs) does not accept an async Main. It ends with
     // Environment.Exit: after HttpClient calls, mono may hang at exit when Main returns.
     static void Main()
     {
@@ -36,121 +116,81 @@ class DeviceFlow
         Environment.Exit(status);
     }
 
-    static async Task RunAsync()
-    {
-        var site = Env("KONTUR_SITE", "test");
-        if (!Identity.ContainsKey(site))
-            throw new Failure("KONTUR_SITE must be test or production");
-        var identity = Env("KONTUR_IDENTITY_URL", Identity[site]).TrimEnd('/');
-
-        var client = new Dictionary<string, string>
-        {
-            ["client_id"] = Setting("KONTUR_CLIENT_ID"),
-            ["client_secret"] = Setting("KONTUR_API_KEY"),
-            ["scope"] = "extern.api",
-        };
-        var response = await SendAsync(Post(identity + "/connect/deviceauthorization", client));
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-            throw Failed(response, body);
-        var device = Json<Device>(body);
-
-        Console.WriteLine("Open " + device.VerificationUriComplete);
-        Console.WriteLine($"or open {device.VerificationUri} and enter the code {device.UserCode}");
-        Console.WriteLine($"The code expires in {device.ExpiresIn} s. Waiting...");
-
-        var interval = device.Interval > 0 ? device.Interval : 5;  // seconds between polls
-        var poll = new Dictionary<string, string>(client)
-        {
-            ["grant_type"] = DeviceCode,
-            ["device_code"] = device.DeviceCode,
-        };
-        while (true)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(interval));
-            response = await SendAsync(Post(identity + "/connect/token", poll));
-            body = await response.Content.ReadAsStringAsync();
-            var error = (int)response.StatusCode == 400 ? Json<Problem>(body).Error : "";
-            if (error == "authorization_pending")  // the user has not confirmed yet
-                continue;
-            if (error == "slow_down")  // polled too often: wait 5 s longer from now on
-            {
-                interval += 5;
-                continue;
-            }
-            if (!response.IsSuccessStatusCode)  // expired_token, access_denied, ...
-                throw Failed(response, body);
-            break;
-        }
-
-        var token = Json<Token>(body);
-        Console.WriteLine("token_type: " + token.TokenType);
-        Console.WriteLine("expires_in: " + token.ExpiresIn);
-        Console.WriteLine("access_token: " + token.AccessToken);
-    }
-
-    // The environment variable `name`, or `fallback` when it is unset or empty.
-    static string Env(string name, string fallback)
-    {
-        var value = Environment.GetEnvironmentVariable(name);
-        return string.IsNullOrEmpty(value) ? fallback : value;
-    }
-
     // The environment variable `name`; a failure naming it when it is unset.
     static string Setting(string name)
     {
-        var value = Env(name, "");
-        if (value.Length == 0)
-            throw new Failure(name + " is not set");
-        return value;
+        var value = Environment.GetEnvironmentVariable(name);
+        return string.IsNullOrEmpty(value) ? throw new Failure(name + " is not set") : value;
     }
 
-    // A POST of `form` to `url`.
-    static HttpRequestMessage Post(string url, Dictionary<string, string> form)
+    // The server's address: `variable` if set, else that of the KONTUR_SITE environment.
+    static string Address(string variable, Dictionary<string, string> defaults)
     {
-        return new HttpRequestMessage(HttpMethod.Post, url)
-        {
-            Content = new FormUrlEncodedContent(form),
-        };
+        var site = First(Environment.GetEnvironmentVariable("KONTUR_SITE"), "test");
+        if (!defaults.ContainsKey(site))
+            throw new Failure("KONTUR_SITE must be test or production");
+        var url = First(Environment.GetEnvironmentVariable(variable), defaults[site]).TrimEnd('/');
+        if (!url.StartsWith("http://") && !url.StartsWith("https://"))
+            throw new Failure($"{variable} must start with http:// or https:// (it is {url})");
+        return url;
     }
 
-    // Send a request (the client has a timeout); a clear failure if the server cannot be reached.
+    static Task<HttpResponseMessage> PostAsync(string url, Dictionary<string, string> form) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) });
+
+    // Send a request (the client has a timeout); a failure saying what to check if no answer.
     static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {
         try
         {
             return await Http.SendAsync(request);
         }
-        catch (HttpRequestException error)
-        {
-            throw new Failure($"Cannot reach {request.RequestUri}: {error.GetType().Name}");
-        }
         catch (TaskCanceledException)  // what HttpClient throws when the timeout is over
         {
-            throw new Failure($"Cannot reach {request.RequestUri}: Timeout");
+            throw new Failure($"No answer from {request.RequestUri} in 30 s: try again later");
+        }
+        catch (HttpRequestException)
+        {
+            throw new Failure($"Cannot connect to {request.RequestUri}: is the server (or sandbox)"
+                + " running? Check KONTUR_IDENTITY_URL and KONTUR_API_URL");
         }
     }
 
-    // The error code, its description and the trace id for support.
-    static Failure Failed(HttpResponseMessage response, string body)
+    // The JSON answer as a T; on an error, a failure with its code, description and trace id.
+    static async Task<T> AnswerAsync<T>(HttpResponseMessage response) where T : class =>
+        Answer<T>(response, await response.Content.ReadAsStringAsync());
+
+    static T Answer<T>(HttpResponseMessage response, string body) where T : class
     {
+        try
+        {
+            if (response.IsSuccessStatusCode)
+                return Json<T>(body);
+        }
+        catch (SerializationException)
+        {
+            throw NotJson(response);
+        }
         Problem problem;
         try
         {
             problem = Json<Problem>(body);
         }
-        catch (SerializationException)  // not JSON
+        catch (SerializationException)
         {
-            problem = new Problem();
+            throw NotJson(response);
         }
         // The OpenID provider answers 400 (not 401) with an "error" code.
-        var error = string.IsNullOrEmpty(problem.Error)
-            ? response.StatusCode.ToString() : problem.Error;
+        var error = First(problem.Error, response.StatusCode.ToString());
+        var description = problem.Description;
         var traceId = response.Headers.TryGetValues("X-Kontur-Trace-Id", out var values)
             ? string.Join(",", values) : "";
-        return new Failure($"{(int)response.StatusCode} {error}: {problem.Description}\n"
+        throw new Failure($"{(int)response.StatusCode} {error}: {description}\n"
             + $"X-Kontur-Trace-Id: {traceId}");
     }
+
+    static Failure NotJson(HttpResponseMessage response) => new Failure(
+        $"{response.RequestMessage.RequestUri} answered HTTP {(int)response.StatusCode}, not JSON: wrong address?");
 
     // DataContractJsonSerializer: the JSON reader that .NET and mono both have.
     static T Json<T>(string json) where T : class
@@ -160,25 +200,7 @@ class DeviceFlow
                 ?? throw new SerializationException("null");
     }
 
-    [DataContract]
-    class Token
-    {
-        [DataMember(Name = "token_type")] public string TokenType { get; set; } = "";
-        [DataMember(Name = "expires_in")] public int ExpiresIn { get; set; }
-        [DataMember(Name = "access_token")] public string AccessToken { get; set; } = "";
-    }
-
-    [DataContract]
-    class Device
-    {
-        [DataMember(Name = "device_code")] public string DeviceCode { get; set; } = "";
-        [DataMember(Name = "user_code")] public string UserCode { get; set; } = "";
-        [DataMember(Name = "verification_uri")] public string VerificationUri { get; set; } = "";
-        [DataMember(Name = "verification_uri_complete")]
-        public string VerificationUriComplete { get; set; } = "";
-        [DataMember(Name = "expires_in")] public int ExpiresIn { get; set; }
-        [DataMember(Name = "interval")] public int Interval { get; set; }
-    }
+    static string First(params string[] values) => values.FirstOrDefault(v => !string.IsNullOrEmpty(v)) ?? "";
 
     [DataContract]
     class Problem

@@ -4,6 +4,45 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 const IDENTITY = { test: "https://identity.testkontur.ru", production: "https://identity.kontur.ru" };
 const DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code";
+const identity = address("KONTUR_IDENTITY_URL", IDENTITY);
+
+// [START device_flow]
+const client = {
+  client_id: setting("KONTUR_CLIENT_ID"),
+  client_secret: setting("KONTUR_API_KEY"),  // the API key: never in the code
+  scope: "extern.api",
+};
+const device = await answer(await send(`${identity}/connect/deviceauthorization`, {
+  method: "POST",
+  body: new URLSearchParams(client),
+}));
+console.log("Open", device.verification_uri_complete);
+console.log("or open", device.verification_uri, "and enter the code", device.user_code);
+console.log(`The code expires in ${device.expires_in} s. Waiting...`);
+
+const poll = new URLSearchParams({ ...client, grant_type: DEVICE_CODE, device_code: device.device_code });
+const token = await waitForToken(`${identity}/connect/token`, poll, device.interval ?? 5);
+console.log("token_type:", token.token_type);
+console.log("expires_in:", token.expires_in);
+console.log("access_token:", token.access_token);
+// [END device_flow]
+
+// Poll the token endpoint until the user confirms (RFC 8628: `interval` seconds apart).
+async function waitForToken(url, poll, interval) {
+  for (;;) {
+    await sleep(interval * 1000);
+    const response = await send(url, { method: "POST", body: poll });
+    const { error } = await response.clone().json().catch(() => ({}));
+    if (error === "authorization_pending") continue;  // the user has not confirmed yet
+    if (error === "slow_down") {  // polled too often: wait 5 s longer from now on
+      interval += 5;
+      continue;
+    }
+    return answer(response);  // the token, or stop: expired_token, access_denied, ...
+  }
+}
+
+// -- helpers: settings, requests, answers --------------------------------------------------
 
 function fail(message) {
   console.error(message);
@@ -14,60 +53,32 @@ function setting(name) {
   return process.env[name] || fail(`${name} is not set`);
 }
 
-// Send a request with a timeout; stop with a clear message if the server is unreachable.
-async function send(url, options = {}) {
+// The server's address: `variable` if set, else that of the KONTUR_SITE environment.
+function address(variable, defaults) {
+  const site = process.env.KONTUR_SITE || "test";
+  if (!Object.hasOwn(defaults, site)) fail("KONTUR_SITE must be test or production");
+  const url = (process.env[variable] || defaults[site]).replace(/\/+$/, "");
+  if (!/^https?:\/\//.test(url)) fail(`${variable} must start with http:// or https:// (it is ${url})`);
+  return url;
+}
+
+// Send a request with a timeout; stop with a message saying what to check.
+async function send(url, options) {
   try {
     return await fetch(url, { ...options, signal: AbortSignal.timeout(30_000) });
   } catch (error) {
-    fail(`Cannot reach ${url}: ${error.cause?.code ?? error.name}`);
+    if (error.name === "TimeoutError") fail(`No answer from ${url} in 30 s: try again later`);
+    fail(`Cannot connect to ${url}: is the server (or sandbox) running? Check KONTUR_IDENTITY_URL and KONTUR_API_URL`);
   }
 }
 
-// Stop with the error code, its description and the trace id for support.
-async function failWith(response) {
-  const answer = await response.json().catch(() => ({}));
-  // The OpenID provider answers 400 (not 401) with an "error" code.
-  const error = answer.error ?? response.statusText;
-  const traceId = response.headers.get("X-Kontur-Trace-Id") ?? "";
-  fail(`${response.status} ${error}: ${answer.error_description ?? ""}\nX-Kontur-Trace-Id: ${traceId}`);
-}
-
-const site = process.env.KONTUR_SITE || "test";
-if (!Object.hasOwn(IDENTITY, site)) fail("KONTUR_SITE must be test or production");
-const identity = (process.env.KONTUR_IDENTITY_URL || IDENTITY[site]).replace(/\/+$/, "");
-
-const client = {
-  client_id: setting("KONTUR_CLIENT_ID"),
-  client_secret: setting("KONTUR_API_KEY"),
-  scope: "extern.api",
-};
-let response = await send(`${identity}/connect/deviceauthorization`, {
-  method: "POST",
-  body: new URLSearchParams(client),
-});
-if (!response.ok) await failWith(response);
-const device = await response.json();
-
-console.log("Open", device.verification_uri_complete);
-console.log("or open", device.verification_uri, "and enter the code", device.user_code);
-console.log(`The code expires in ${device.expires_in} s. Waiting...`);
-
-let interval = device.interval ?? 5;
-const poll = new URLSearchParams({ ...client, grant_type: DEVICE_CODE, device_code: device.device_code });
-for (;;) {
-  await sleep(interval * 1000);
-  response = await send(`${identity}/connect/token`, { method: "POST", body: poll });
-  if (response.ok) break;
-  const { error } = await response.clone().json().catch(() => ({}));
-  if (error === "authorization_pending") continue;  // the user has not confirmed yet
-  if (error === "slow_down") {  // polled too often: wait 5 s longer from now on
-    interval += 5;
-    continue;
+// The JSON answer; on an error, stop with its code, description and trace id.
+async function answer(response) {
+  const body = await response.json().catch(() =>
+    fail(`${response.url} answered HTTP ${response.status}, not JSON: wrong address?`));
+  if (!response.ok) {  // the OpenID provider answers 400 (not 401) with an "error" code
+    const traceId = response.headers.get("X-Kontur-Trace-Id") ?? "";
+    fail(`${response.status} ${body.error ?? response.statusText}: ${body.error_description ?? ""}\nX-Kontur-Trace-Id: ${traceId}`);
   }
-  await failWith(response);  // expired_token, access_denied, ...
+  return body;
 }
-
-const token = await response.json();
-console.log("token_type:", token.token_type);
-console.log("expires_in:", token.expires_in);
-console.log("access_token:", token.access_token);

@@ -3,6 +3,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Runtime.Serialization;
@@ -12,15 +13,54 @@ using System.Threading.Tasks;
 
 class FirstRequest
 {
-    // The OpenID provider and the Extern API of each environment.
-    static readonly Dictionary<string, string[]> Sites = new Dictionary<string, string[]>
+    static readonly Dictionary<string, string> Identity = new Dictionary<string, string>
     {
-        ["test"] = new[] { "https://identity.testkontur.ru", "https://extern-api.testkontur.ru" },
-        ["production"] = new[] { "https://identity.kontur.ru", "https://extern-api.kontur.ru" },
+        ["test"] = "https://identity.testkontur.ru",
+        ["production"] = "https://identity.kontur.ru",
     };
+    static readonly Dictionary<string, string> Api = new Dictionary<string, string>
+    {
+        ["test"] = "https://extern-api.testkontur.ru",
+        ["production"] = "https://extern-api.kontur.ru",
+    };
+
+    static async Task RunAsync()
+    {
+        var identity = Address("KONTUR_IDENTITY_URL", Identity);
+        var api = Address("KONTUR_API_URL", Api);
+        // [START first_request]
+        var response = await PostAsync(identity + "/connect/token", new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = Setting("KONTUR_CLIENT_ID"),
+            ["client_secret"] = Setting("KONTUR_API_KEY"),  // the API key: never in the code
+            ["scope"] = "extern.api",
+        });
+        var token = await AnswerAsync<Token>(response);
+
+        // The Extern API gets only the access token, never the API key.
+        var request = new HttpRequestMessage(HttpMethod.Get, api + "/v1?skip=0&take=10");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        response = await SendAsync(request);
+        await AnswerAsync<Problem>(response);  // stops unless it is JSON and a success
+        Console.OutputEncoding = new UTF8Encoding(false);  // the names are Russian: UTF-8 always
+        Console.WriteLine(await response.Content.ReadAsStringAsync());
+        // [END first_request]
+    }
+
+    [DataContract]
+    class Token
+    {
+        [DataMember(Name = "token_type")] public string TokenType { get; set; } = "";
+        [DataMember(Name = "expires_in")] public long ExpiresIn { get; set; }
+        [DataMember(Name = "access_token")] public string AccessToken { get; set; } = "";
+    }
+
+    // -- helpers: settings, requests, answers ---------------------------------------------------
+
     static readonly HttpClient Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
-    // Main is not async (mono's compiler, mcs, does not support that) and ends with
+    // Main is not async: mono's compiler (mcs) does not accept an async Main. It ends with
     // Environment.Exit: after HttpClient calls, mono may hang at exit when Main returns.
     static void Main()
     {
@@ -37,104 +77,81 @@ class FirstRequest
         Environment.Exit(status);
     }
 
-    static async Task RunAsync()
-    {
-        var site = Env("KONTUR_SITE", "test");
-        if (!Sites.ContainsKey(site))
-            throw new Failure("KONTUR_SITE must be test or production");
-        var identity = Env("KONTUR_IDENTITY_URL", Sites[site][0]).TrimEnd('/');
-        var api = Env("KONTUR_API_URL", Sites[site][1]).TrimEnd('/');
-
-        var request = new HttpRequestMessage(HttpMethod.Post, identity + "/connect/token")
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "client_credentials",
-                ["client_id"] = Setting("KONTUR_CLIENT_ID"),
-                ["client_secret"] = Setting("KONTUR_API_KEY"),
-                ["scope"] = "extern.api",
-            }),
-        };
-        var response = await SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-            throw Failed(response, body);
-        var token = Json<Token>(body);
-
-        // The Extern API gets only the access token, never the api-key.
-        request = new HttpRequestMessage(HttpMethod.Get, api + "/v1?skip=0&take=10");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
-        response = await SendAsync(request);
-        body = await response.Content.ReadAsStringAsync();
-        if (!response.IsSuccessStatusCode)
-            throw Failed(response, body);
-        // The organizations' names are Russian: print UTF-8 whatever the locale.
-        Console.OutputEncoding = new UTF8Encoding(false);
-        Console.WriteLine(body);
-    }
-
-    // The environment variable `name`, or `fallback` when it is unset or empty.
-    static string Env(string name, string fallback)
-    {
-        var value = Environment.GetEnvironmentVariable(name);
-        return string.IsNullOrEmpty(value) ? fallback : value;
-    }
-
     // The environment variable `name`; a failure naming it when it is unset.
     static string Setting(string name)
     {
-        var value = Env(name, "");
-        if (value.Length == 0)
-            throw new Failure(name + " is not set");
-        return value;
+        var value = Environment.GetEnvironmentVariable(name);
+        return string.IsNullOrEmpty(value) ? throw new Failure(name + " is not set") : value;
     }
 
-    // Send a request (the client has a timeout); a clear failure if the server cannot be reached.
+    // The server's address: `variable` if set, else that of the KONTUR_SITE environment.
+    static string Address(string variable, Dictionary<string, string> defaults)
+    {
+        var site = First(Environment.GetEnvironmentVariable("KONTUR_SITE"), "test");
+        if (!defaults.ContainsKey(site))
+            throw new Failure("KONTUR_SITE must be test or production");
+        var url = First(Environment.GetEnvironmentVariable(variable), defaults[site]).TrimEnd('/');
+        if (!url.StartsWith("http://") && !url.StartsWith("https://"))
+            throw new Failure($"{variable} must start with http:// or https:// (it is {url})");
+        return url;
+    }
+
+    static Task<HttpResponseMessage> PostAsync(string url, Dictionary<string, string> form) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, url) { Content = new FormUrlEncodedContent(form) });
+
+    // Send a request (the client has a timeout); a failure saying what to check if no answer.
     static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
     {
         try
         {
             return await Http.SendAsync(request);
         }
-        catch (HttpRequestException error)
-        {
-            throw new Failure($"Cannot reach {request.RequestUri}: {error.GetType().Name}");
-        }
         catch (TaskCanceledException)  // what HttpClient throws when the timeout is over
         {
-            throw new Failure($"Cannot reach {request.RequestUri}: Timeout");
+            throw new Failure($"No answer from {request.RequestUri} in 30 s: try again later");
+        }
+        catch (HttpRequestException)
+        {
+            throw new Failure($"Cannot connect to {request.RequestUri}: is the server (or sandbox)"
+                + " running? Check KONTUR_IDENTITY_URL and KONTUR_API_URL");
         }
     }
 
-    // The error code, its description and the trace id for support.
-    static Failure Failed(HttpResponseMessage response, string body)
+    // The JSON answer as a T; on an error, a failure with its code, description and trace id.
+    static async Task<T> AnswerAsync<T>(HttpResponseMessage response) where T : class =>
+        Answer<T>(response, await response.Content.ReadAsStringAsync());
+
+    static T Answer<T>(HttpResponseMessage response, string body) where T : class
     {
+        try
+        {
+            if (response.IsSuccessStatusCode)
+                return Json<T>(body);
+        }
+        catch (SerializationException)
+        {
+            throw NotJson(response);
+        }
         Problem problem;
         try
         {
             problem = Json<Problem>(body);
         }
-        catch (SerializationException)  // not JSON
+        catch (SerializationException)
         {
-            problem = new Problem();
+            throw NotJson(response);
         }
-        // The OpenID provider answers 400 (not 401) with "error"; the Extern API uses "id".
+        // The OpenID provider answers 400 with "error"; the Extern API uses "id" and "message".
         var error = First(problem.Error, problem.Id, response.StatusCode.ToString());
         var description = First(problem.Description, problem.Message);
         var traceId = response.Headers.TryGetValues("X-Kontur-Trace-Id", out var values)
             ? string.Join(",", values) : "";
-        return new Failure($"{(int)response.StatusCode} {error}: {description}\n"
+        throw new Failure($"{(int)response.StatusCode} {error}: {description}\n"
             + $"X-Kontur-Trace-Id: {traceId}");
     }
 
-    // The first of `values` that is not empty (a member absent from the JSON reads as null).
-    static string First(params string[] values)
-    {
-        foreach (var value in values)
-            if (!string.IsNullOrEmpty(value))
-                return value;
-        return "";
-    }
+    static Failure NotJson(HttpResponseMessage response) => new Failure(
+        $"{response.RequestMessage.RequestUri} answered HTTP {(int)response.StatusCode}, not JSON: wrong address?");
 
     // DataContractJsonSerializer: the JSON reader that .NET and mono both have.
     static T Json<T>(string json) where T : class
@@ -144,13 +161,7 @@ class FirstRequest
                 ?? throw new SerializationException("null");
     }
 
-    [DataContract]
-    class Token
-    {
-        [DataMember(Name = "token_type")] public string TokenType { get; set; } = "";
-        [DataMember(Name = "expires_in")] public int ExpiresIn { get; set; }
-        [DataMember(Name = "access_token")] public string AccessToken { get; set; } = "";
-    }
+    static string First(params string[] values) => values.FirstOrDefault(v => !string.IsNullOrEmpty(v)) ?? "";
 
     [DataContract]
     class Problem

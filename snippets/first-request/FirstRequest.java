@@ -1,26 +1,64 @@
 // First call to the Extern API: get a token, then list the accounts (GET /v1).
 
+import com.google.gson.Gson;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 public class FirstRequest {
-    static final Map<String, List<String>> SITES = Map.of( // the OpenID provider and the Extern API
-            "test", List.of("https://identity.testkontur.ru", "https://extern-api.testkontur.ru"),
-            "production", List.of("https://identity.kontur.ru", "https://extern-api.kontur.ru"));
+    static final Map<String, String> IDENTITY = Map.of(
+            "test", "https://identity.testkontur.ru",
+            "production", "https://identity.kontur.ru");
+    static final Map<String, String> API = Map.of(
+            "test", "https://extern-api.testkontur.ru",
+            "production", "https://extern-api.kontur.ru");
+
+    static void run() throws Failure, InterruptedException {
+        String identity = address("KONTUR_IDENTITY_URL", IDENTITY);
+        String api = address("KONTUR_API_URL", API);
+        // [START first_request]
+        HttpRequest request = post(identity + "/connect/token", Map.of(
+                "grant_type", "client_credentials",
+                "client_id", setting("KONTUR_CLIENT_ID"),
+                "client_secret", setting("KONTUR_API_KEY"), // the API key: never in the code
+                "scope", "extern.api"));
+        Token token = answer(send(request), Token.class);
+
+        // The Extern API gets only the access token, never the API key.
+        HttpResponse<String> accounts = send(HttpRequest
+                .newBuilder(URI.create(api + "/v1?skip=0&take=10"))
+                .header("Authorization", "Bearer " + token.accessToken())
+                .build());
+        answer(accounts, JsonObject.class);
+        System.out.println(accounts.body());
+        // [END first_request]
+    }
+
+    /** A token: the answer of the token endpoint. */
+    record Token(@SerializedName("token_type") String tokenType,
+            @SerializedName("expires_in") long expiresIn,
+            @SerializedName("access_token") String accessToken) {
+    }
+
+    // -- helpers: settings, requests, answers -------------------------------------------------
+
     static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30)).build();
+    static final Gson GSON = new Gson();
 
     public static void main(String[] args) throws InterruptedException {
         try {
@@ -31,89 +69,80 @@ public class FirstRequest {
         }
     }
 
-    static void run() throws Failure, InterruptedException {
-        String site = env("KONTUR_SITE", "test");
-        if (!SITES.containsKey(site)) {
-            throw new Failure("KONTUR_SITE must be test or production");
-        }
-        String identity = env("KONTUR_IDENTITY_URL", SITES.get(site).get(0)).replaceAll("/+$", "");
-        String api = env("KONTUR_API_URL", SITES.get(site).get(1)).replaceAll("/+$", "");
-
-        String form = "grant_type=client_credentials"
-                + "&client_id=" + URLEncoder.encode(setting("KONTUR_CLIENT_ID"), UTF_8)
-                + "&client_secret=" + URLEncoder.encode(setting("KONTUR_API_KEY"), UTF_8)
-                + "&scope=extern.api";
-        HttpResponse<String> response = send(HttpRequest
-                .newBuilder(URI.create(identity + "/connect/token"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .POST(HttpRequest.BodyPublishers.ofString(form))
-                .build());
-        if (response.statusCode() / 100 != 2) {
-            throw failure(response);
-        }
-        String accessToken = field(response.body(), "access_token");
-
-        // The Extern API gets only the access token, never the api-key.
-        response = send(HttpRequest
-                .newBuilder(URI.create(api + "/v1?skip=0&take=10"))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + accessToken)
-                .build());
-        if (response.statusCode() / 100 != 2) {
-            throw failure(response);
-        }
-        // The organizations' names are Russian: print UTF-8 whatever the locale.
-        new PrintStream(System.out, true, UTF_8).println(response.body());
-    }
-
-    /** The environment variable `name`, or `fallback` when it is unset or empty. */
-    static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isEmpty() ? fallback : value;
-    }
-
     /** The environment variable `name`; a failure naming it when it is unset. */
     static String setting(String name) throws Failure {
-        String value = env(name, "");
-        if (value.isEmpty()) {
+        String value = System.getenv(name);
+        if (value == null || value.isEmpty()) {
             throw new Failure(name + " is not set");
         }
         return value;
     }
 
-    /** Send a request (it has a timeout); a clear failure if the server cannot be reached. */
+    /** The server's address: `variable` if set, else that of the KONTUR_SITE environment. */
+    static String address(String variable, Map<String, String> defaults) throws Failure {
+        String site = System.getenv().getOrDefault("KONTUR_SITE", "");
+        site = site.isEmpty() ? "test" : site;
+        if (!defaults.containsKey(site)) {
+            throw new Failure("KONTUR_SITE must be test or production");
+        }
+        String url = System.getenv().getOrDefault(variable, "");
+        url = (url.isEmpty() ? defaults.get(site) : url).replaceAll("/+$", "");
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            throw new Failure(variable + " must start with http:// or https:// (it is " + url + ")");
+        }
+        return url;
+    }
+
+    /** A POST of the HTML form `fields`. */
+    static HttpRequest post(String url, Map<String, String> fields) {
+        String form = fields.entrySet().stream()
+                .map(field -> field.getKey() + "=" + URLEncoder.encode(field.getValue(), UTF_8))
+                .collect(Collectors.joining("&"));
+        return HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build();
+    }
+
+    /** Send a request with a timeout; a failure saying what to check if there is no answer. */
     static HttpResponse<String> send(HttpRequest request) throws Failure, InterruptedException {
+        HttpRequest timed = HttpRequest.newBuilder(request, (name, value) -> true)
+                .timeout(Duration.ofSeconds(30))
+                .build();
         try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(timed, HttpResponse.BodyHandlers.ofString());
+        } catch (HttpTimeoutException error) {
+            throw new Failure("No answer from " + request.uri() + " in 30 s: try again later");
         } catch (IOException error) {
-            String reason = error.getClass().getSimpleName();
-            throw new Failure("Cannot reach " + request.uri() + ": " + reason);
+            throw new Failure("Cannot connect to " + request.uri() + ": is the server (or sandbox)"
+                    + " running? Check KONTUR_IDENTITY_URL and KONTUR_API_URL");
         }
     }
 
-    /** The error code, its description and the trace id for support. */
-    static Failure failure(HttpResponse<String> response) {
-        // The OpenID provider answers 400 (not 401) with "error"; the Extern API uses "id".
-        String error = field(response.body(), "error", "id");
-        String description = field(response.body(), "error_description", "message");
-        String traceId = response.headers().firstValue("X-Kontur-Trace-Id").orElse("");
-        return new Failure(response.statusCode() + " " + (error.isEmpty() ? "HTTP error" : error)
-                + ": " + description + "\nX-Kontur-Trace-Id: " + traceId);
+    /** The JSON answer as a `type`; on an error, a failure with its code, description, trace id. */
+    static <T> T answer(HttpResponse<String> response, Class<T> type) throws Failure {
+        JsonObject body;
+        try {
+            body = JsonParser.parseString(response.body()).getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException notAnObject) {
+            throw new Failure(response.uri() + " answered HTTP " + response.statusCode()
+                    + ", not JSON: wrong address?");
+        }
+        if (response.statusCode() / 100 != 2) {
+            // The OpenID provider answers 400 with "error"; the Extern API uses "id".
+            String traceId = response.headers().firstValue("X-Kontur-Trace-Id").orElse("");
+            throw new Failure(response.statusCode() + " " + first(body, "error", "id") + ": " + first(body, "error_description", "message")
+                    + "\nX-Kontur-Trace-Id: " + traceId);
+        }
+        return GSON.fromJson(body, type);
     }
 
-    /**
-     * The first of the `names` that a flat JSON object has, as a string, or "" if none. The JDK
-     * has no JSON parser and these answers are flat objects of a few known fields, so a pattern
-     * is enough here (escapes are kept as sent); an application would use Jackson or Gson.
-     */
-    static String field(String json, String... names) {
+    /** The first of the string fields `names` that `body` has, or "". */
+    static String first(JsonObject body, String... names) {
         for (String name : names) {
-            Matcher value = Pattern
-                    .compile("\"" + name + "\"\\s*:\\s*(?:\"((?:[^\"\\\\]|\\\\.)*)\"|([-0-9.]+))")
-                    .matcher(json);
-            if (value.find()) {
-                return value.group(1) != null ? value.group(1) : value.group(2);
+            JsonElement value = body.get(name);
+            if (value != null && value.isJsonPrimitive()) {
+                return value.getAsString();
             }
         }
         return "";

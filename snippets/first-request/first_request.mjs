@@ -1,9 +1,28 @@
 // First call to the Extern API: get a token, then list the accounts (GET /v1).
 
-const SITES = {  // the OpenID provider and the Extern API of each environment
-  test: ["https://identity.testkontur.ru", "https://extern-api.testkontur.ru"],
-  production: ["https://identity.kontur.ru", "https://extern-api.kontur.ru"],
-};
+const IDENTITY = { test: "https://identity.testkontur.ru", production: "https://identity.kontur.ru" };
+const API = { test: "https://extern-api.testkontur.ru", production: "https://extern-api.kontur.ru" };
+const identity = address("KONTUR_IDENTITY_URL", IDENTITY);
+const api = address("KONTUR_API_URL", API);
+
+// [START first_request]
+const form = new URLSearchParams({
+  grant_type: "client_credentials",
+  client_id: setting("KONTUR_CLIENT_ID"),
+  client_secret: setting("KONTUR_API_KEY"),  // the API key: never in the code
+  scope: "extern.api",
+});
+const token = await answer(await send(`${identity}/connect/token`, { method: "POST", body: form }));
+
+// The Extern API gets only the access token, never the API key.
+const response = await send(`${api}/v1?skip=0&take=10`, {
+  headers: { Authorization: `Bearer ${token.access_token}` },
+});
+await answer(response.clone());
+console.log(await response.text());
+// [END first_request]
+
+// -- helpers: settings, requests, answers --------------------------------------------------
 
 function fail(message) {
   console.error(message);
@@ -14,44 +33,33 @@ function setting(name) {
   return process.env[name] || fail(`${name} is not set`);
 }
 
-// Send a request with a timeout; stop with a clear message if the server is unreachable.
-async function send(url, options = {}) {
+// The server's address: `variable` if set, else that of the KONTUR_SITE environment.
+function address(variable, defaults) {
+  const site = process.env.KONTUR_SITE || "test";
+  if (!Object.hasOwn(defaults, site)) fail("KONTUR_SITE must be test or production");
+  const url = (process.env[variable] || defaults[site]).replace(/\/+$/, "");
+  if (!/^https?:\/\//.test(url)) fail(`${variable} must start with http:// or https:// (it is ${url})`);
+  return url;
+}
+
+// Send a request with a timeout; stop with a message saying what to check.
+async function send(url, options) {
   try {
     return await fetch(url, { ...options, signal: AbortSignal.timeout(30_000) });
   } catch (error) {
-    fail(`Cannot reach ${url}: ${error.cause?.code ?? error.name}`);
+    if (error.name === "TimeoutError") fail(`No answer from ${url} in 30 s: try again later`);
+    fail(`Cannot connect to ${url}: is the server (or sandbox) running? Check KONTUR_IDENTITY_URL and KONTUR_API_URL`);
   }
 }
 
-// Stop with the error code, its description and the trace id for support.
-async function failWith(response) {
-  const answer = await response.json().catch(() => ({}));
-  // The OpenID provider answers 400 (not 401) with "error"; the Extern API uses "id".
-  const error = answer.error || answer.id || response.statusText;
-  const description = answer.error_description || answer.message || "";
-  const traceId = response.headers.get("X-Kontur-Trace-Id") ?? "";
-  fail(`${response.status} ${error}: ${description}\nX-Kontur-Trace-Id: ${traceId}`);
+// The JSON answer; on an error, stop with its code, description and trace id.
+async function answer(response) {
+  const body = await response.json().catch(() =>
+    fail(`${response.url} answered HTTP ${response.status}, not JSON: wrong address?`));
+  if (!response.ok) {  // the OpenID provider: 400 with "error"; the Extern API: "id"
+    const error = body.error ?? body.id ?? response.statusText;
+    const traceId = response.headers.get("X-Kontur-Trace-Id") ?? "";
+    fail(`${response.status} ${error}: ${body.error_description ?? body.message ?? ""}\nX-Kontur-Trace-Id: ${traceId}`);
+  }
+  return body;
 }
-
-const site = process.env.KONTUR_SITE || "test";
-if (!Object.hasOwn(SITES, site)) fail("KONTUR_SITE must be test or production");
-const identity = (process.env.KONTUR_IDENTITY_URL || SITES[site][0]).replace(/\/+$/, "");
-const api = (process.env.KONTUR_API_URL || SITES[site][1]).replace(/\/+$/, "");
-
-const form = new URLSearchParams({
-  grant_type: "client_credentials",
-  client_id: setting("KONTUR_CLIENT_ID"),
-  client_secret: setting("KONTUR_API_KEY"),
-  scope: "extern.api",
-});
-let response = await send(`${identity}/connect/token`, { method: "POST", body: form });
-if (!response.ok) await failWith(response);
-const token = await response.json();
-
-// The Extern API gets only the access token, never the API key.
-const query = new URLSearchParams({ skip: 0, take: 10 });
-response = await send(`${api}/v1?${query}`, {
-  headers: { Authorization: `Bearer ${token.access_token}` },
-});
-if (!response.ok) await failWith(response);
-console.log(await response.text());

@@ -2,45 +2,65 @@
 # First call to the Extern API: get a token, then list the accounts (GET /v1).
 set -eu
 
+# -- helpers: settings, requests, answers (the request itself follows them) ---------------
 : "${KONTUR_CLIENT_ID:?is not set}" "${KONTUR_API_KEY:?is not set}"
 case ${KONTUR_SITE:-test} in
   test) identity=https://identity.testkontur.ru api=https://extern-api.testkontur.ru ;;
   production) identity=https://identity.kontur.ru api=https://extern-api.kontur.ru ;;
   *) echo "KONTUR_SITE must be test or production" >&2; exit 1 ;;
 esac
-identity=${KONTUR_IDENTITY_URL:-$identity}
-identity=${identity%/}
-api=${KONTUR_API_URL:-$api}
-api=${api%/}
-
-# One string or number of the flat JSON $body (no jq needed).
-field() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p; s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p"; }
-# Split curl's answer: the body, then (--write-out) the HTTP status and the trace id.
-# On an error, print its code, its description and the trace id for support, and stop.
-# The OpenID provider answers 400 with "error"; the Extern API uses "id" and "message".
-check() {
-  status=$(printf '%s\n' "$answer" | tail -n 1)
-  body=$(printf '%s\n' "$answer" | sed '$d')
-  [ "${status%% *}" = 200 ] && return
-  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "${status%% *}" "$(field error)$(field id)" \
-    "$(field error_description)$(field message)" "${status#* }" >&2
+# The server's address: the variable $1 if set, else $2; http:// or https:// only.
+address() {
+  eval "url=\${$1:-$2}"
+  case $url in
+    http://* | https://*) printf %s "${url%/}" ;;
+    *) echo "$1 must start with http:// or https:// (it is $url)" >&2; exit 1 ;;
+  esac
+}
+# curl $url with a timeout; after the body, a last line: status|trace id|content type.
+request() {
+  curl --silent --max-time 30 \
+    --write-out '\n%{http_code}|%header{x-kontur-trace-id}|%{content_type}' "$@" "$url" && return
+  case $? in
+    28) echo "No answer from $url in 30 s: try again later" >&2 ;;
+    *) echo "Cannot connect to $url: is the server (or sandbox) running?" \
+      "Check KONTUR_IDENTITY_URL and KONTUR_API_URL" >&2 ;;
+  esac
   exit 1
 }
+# Split the $answer into $body and the last line; stop unless it is JSON and HTTP 200.
+check() {
+  body=$(printf '%s\n' "$answer" | sed '$d')
+  meta=$(printf '%s\n' "$answer" | tail -n 1)
+  status=${meta%%|*} trace_id=${meta#*|}
+  case ${meta##*|} in
+    *json*) ;;
+    *) echo "$url answered HTTP $status, not JSON: wrong address?" >&2; exit 1 ;;
+  esac
+  [ "$status" = 200 ] && return
+  # The OpenID provider answers 400 with "error"; the Extern API uses "id" and "message".
+  printf '%s %s: %s\nX-Kontur-Trace-Id: %s\n' "$status" "$(field error)$(field id)" \
+    "$(field error_description)$(field message)" "${trace_id%%|*}" >&2
+  exit 1
+}
+# One string or number of the flat JSON $body (no jq needed).
+field() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p; s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p"; }
+identity=$(address KONTUR_IDENTITY_URL "$identity")
+api=$(address KONTUR_API_URL "$api")
 
+# [START first_request]
 # The API key reaches curl on stdin (client_secret@-): it never shows in `ps`.
-answer=$(printf %s "$KONTUR_API_KEY" | curl --silent --max-time 30 \
+url=$identity/connect/token
+answer=$(printf %s "$KONTUR_API_KEY" | request \
   --data grant_type=client_credentials \
   --data-urlencode "client_id=$KONTUR_CLIENT_ID" \
   --data-urlencode client_secret@- \
-  --data scope=extern.api \
-  --write-out '\n%{http_code} %header{x-kontur-trace-id}' \
-  "$identity/connect/token") || { echo "Cannot reach $identity: curl error $?" >&2; exit 1; }
+  --data scope=extern.api)
 check
 
 # The Extern API gets only the access token, never the API key (the header, too, on stdin).
-answer=$(printf 'Authorization: Bearer %s' "$(field access_token)" | curl --silent --max-time 30 \
-  --header @- \
-  --write-out '\n%{http_code} %header{x-kontur-trace-id}' \
-  "$api/v1?skip=0&take=10") || { echo "Cannot reach $api: curl error $?" >&2; exit 1; }
+url="$api/v1?skip=0&take=10"
+answer=$(printf 'Authorization: Bearer %s' "$(field access_token)" | request --header @-)
 check
 printf '%s\n' "$body"
+# [END first_request]
