@@ -70,6 +70,12 @@ html: $(READY)  ## build the Russian and English sites into _build/html/{ru,en}
 $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
 	$(SPHINXBUILD) -c . -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html/$*
 
+.PHONY: guide
+guide: $(READY)  ## build the writers' guide (docs/writing.md), a site apart from the readers', into _build/guide/{ru,en}
+	for lang in $(LANGUAGES); do \
+		$(SPHINXBUILD) -c . -b html -t guide -D language=$$lang -d $(BUILDDIR)/doctrees/guide-$$lang $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/guide/$$lang || exit; \
+	done
+
 .PHONY: test
 test: lint html browser toolchains $(NODE_READY)  ## lint, build both sites, then run the whole test suite
 	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
