@@ -3,8 +3,9 @@
 A writer's edits are applied, one sequence at a time, to a scratch copy of docs/ and
 snippets/; after every step the English site (the one that has everything: pages,
 translation, examples) is built incrementally into one folder, as `make html` does
-again and again on a writer's machine. After each sequence it is compared, page by
-page, with a clean build of the same tree.
+again and again on a writer's machine. After each sequence it is compared, file by
+file (every page byte for byte), with a clean build of the same tree: a page that was
+renamed or deleted leaves its redirect and nothing else.
 """
 
 import os
@@ -44,11 +45,15 @@ class Tree:
         build = make_html(builddir, sourcedir=self.docs, target="html-en")
         return build.returncode, build.output
 
-    def edit(self, relative: str, old: str, new: str) -> None:
+    def edit(self, relative: str, old: str, new: str, count: int = 1) -> None:
         path = self.root / relative
         text = path.read_text(encoding="utf-8")
-        assert old in text, f"{relative}: no {old!r}"
-        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        assert text.count(old) >= count, f"{relative}: not {count} times {old!r}"
+        path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+    def redirect(self, old: str, new: str) -> None:
+        with (self.docs / "redirects.toml").open("a", encoding="utf-8") as redirects:
+            redirects.write(f'"{old}" = "{new}"\n')
 
 
 def add_a_page(tree: Tree) -> None:
@@ -82,6 +87,42 @@ def change_a_snippet(tree: Tree) -> None:
     tree.edit("snippets/client-credentials/client_credentials.py", "import ", "import sys\nimport ")
 
 
+def rename_a_page(tree: Tree) -> None:
+    """terms becomes glossary, as docs/writing.md tells: references, catalog, redirect."""
+    catalogs = tree.docs / "locale/en/LC_MESSAGES"
+    (tree.docs / "terms.rst").rename(tree.docs / "glossary.rst")
+    (catalogs / "terms.po").rename(catalogs / "glossary.po")
+    tree.edit("docs/index.rst", "\n   terms\n", "\n   glossary\n")
+    tree.edit("docs/index.rst", ":doc:`terms`", ":doc:`glossary`")
+    tree.edit("docs/locale/en/LC_MESSAGES/index.po", ":doc:`terms`", ":doc:`glossary`", 2)
+    tree.redirect("terms", "glossary")
+
+
+def delete_a_page(tree: Tree) -> None:
+    """The page the first sequence added, published since: gone without a redirect."""
+    (tree.docs / "new.rst").unlink()
+    (tree.docs / "locale/en/LC_MESSAGES/new.po").unlink()
+    tree.edit("docs/index.rst", "\n   new\n", "\n")
+
+
+def redirect_the_deleted_page(tree: Tree) -> None:
+    tree.redirect("new", "index")
+
+
+def add_a_draft(tree: Tree) -> None:
+    (tree.docs / "draft.rst").write_text(NEW_PAGE, encoding="utf-8")
+    (tree.docs / "locale/en/LC_MESSAGES/draft.po").write_text(NEW_PO, encoding="utf-8")
+    tree.edit("docs/index.rst", "\n   sandbox\n", "\n   sandbox\n   draft\n")
+
+
+def delete_the_draft(tree: Tree) -> None:
+    """A page never published goes, with its line of the published addresses: no redirect."""
+    (tree.docs / "draft.rst").unlink()
+    (tree.docs / "locale/en/LC_MESSAGES/draft.po").unlink()
+    tree.edit("docs/index.rst", "\n   draft\n", "\n")
+    tree.edit("docs/published-addresses.txt", "\ndraft.html\n", "\n")
+
+
 def change_a_translation(tree: Tree) -> None:
     tree.edit("docs/locale/en/LC_MESSAGES/404.po", 'msgstr "Page not found"', 'msgstr "No page"')
 
@@ -94,12 +135,19 @@ SEQUENCES: dict[str, list[tuple[Callable[[Tree], None], bool]]] = {
     "change a title": [(change_a_title, True)],
     "change a snippet": [(change_a_snippet, True)],
     "change a .po file": [(change_a_translation, True)],
+    "rename a page": [(rename_a_page, True)],
+    "delete a page": [(delete_a_page, False), (redirect_the_deleted_page, True)],
+    "delete a page never published": [(add_a_draft, True), (delete_the_draft, True)],
 }
 
 
+def files(root: Path) -> list[str]:
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
 def different_pages(one: Path, two: Path) -> list[str]:
+    assert files(one) == files(two), "the two builds wrote different files"
     pages = html_pages(one)
-    assert pages == html_pages(two), "the two builds have different pages"
     return [page for page in pages if (one / page).read_bytes() != (two / page).read_bytes()]
 
 
@@ -123,3 +171,19 @@ def test_incremental_build_equals_a_clean_build(tree: Tree, sequence: str) -> No
     assert code == 0, output
     differ = different_pages(tree.root / "_build/html/en", clean / "html/en")
     assert not differ, f"after {sequence!r}, the incremental build differs on {differ}"
+
+
+def test_a_failed_english_build_leaves_no_rejected_page(tree: Tree) -> None:
+    """A number of the Russian changes, the English keeps the old one: the page is not left."""
+    page = tree.root / "_build/html/en/sandbox.html"
+    assert page.is_file()
+    for path in ("docs/sandbox.rst", "docs/locale/en/LC_MESSAGES/sandbox.po"):
+        tree.edit(path, "не больше 20 одновременных", "не больше 30 одновременных")
+    code, output = tree.build(tree.root / "_build")
+    assert code != 0
+    assert "LC_MESSAGES/sandbox.po:" in output and "lost or changed 30" in output, output
+    assert not page.exists(), "the rejected page was left in _build/html/en"
+    tree.edit("docs/locale/en/LC_MESSAGES/sandbox.po", "at most 20 simul", "at most 30 simul")
+    code, output = tree.build(tree.root / "_build")
+    assert code == 0, output
+    assert "at most 30 simultaneous" in page.read_text(encoding="utf-8")

@@ -125,6 +125,27 @@ def check(app: Sphinx, env: BuildEnvironment) -> list[str]:
     return []  # checked on every build, read or not: no page to write again
 
 
+def remove_stale_pages(app: Sphinx, exception: Exception | None) -> None:
+    """Delete the HTML pages a clean build would not write: an incremental build is a clean one.
+
+    Sphinx never deletes the output of a page that is gone; copying the folder to a host
+    would publish it, with its old navigation.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    written = {app.builder.get_target_uri(docname) for docname in app.env.found_docs}
+    written |= {f"{old}.html" for old in read_redirects(Path(app.srcdir))}
+    extra = ("genindex", "search", *app.config.html_additional_pages)
+    written |= {f"{page}.html" for page in extra}
+    for path in outdir.rglob("*.html"):
+        relative = path.relative_to(outdir)
+        if relative.parts[0].startswith("_") or relative.as_posix() in written:
+            continue
+        path.unlink()
+        logger.info("removed %s: no page writes it any more", _shown(path))
+
+
 def record(app: Sphinx, exception: Exception | None) -> None:
     """Add the pages of this build to the published addresses (never remove one)."""
     if exception is not None or app.builder.format != "html":
@@ -147,5 +168,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.setup_extension("sphinx_reredirects")
     app.connect("config-inited", _set_redirects)
     app.connect("env-updated", check)
+    app.connect("build-finished", remove_stale_pages)
     app.connect("build-finished", record)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
