@@ -11,6 +11,8 @@ DOCS_LANG  ?= ru
 PYTEST_ARGS ?=
 # make snippets records every task's outputs, or only those of the task folders named here.
 TASK       ?=
+# make po PRUNE=1 also removes the .po files of pages that are gone (make po names them).
+PRUNE      ?=
 # Two pytest workers: much of the suite waits on the stub, the browser and the builds.
 TEST_WORKERS ?= 2
 # Processes mutmut runs at once (make mutate), and which mutants (names or globs; all when
@@ -146,9 +148,11 @@ mutate: $(READY)  ## mutation testing of the sandbox (mutmut, niced; long): prin
 	$(BIN)/python -m bench.mutation
 
 .PHONY: po
-po: $(READY)  ## extract messages and update the .po files (fuzzy entries keep the old Russian text)
+po: $(READY)  ## extract messages and update the .po files (fuzzy entries keep the old Russian text); PRUNE=1 removes catalogs of pages gone
+	rm -rf $(BUILDDIR)/gettext
 	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext
-	$(BIN)/python -m tools.po update $(BUILDDIR)/gettext $(SOURCEDIR)/locale
+	$(SPHINXBUILD) -c . -b gettext -t guide -d $(BUILDDIR)/doctrees/gettext-guide $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext
+	$(BIN)/python -m tools.po update $(BUILDDIR)/gettext $(SOURCEDIR)/locale --redirects $(SOURCEDIR)/redirects.toml $(if $(PRUNE),--prune)
 
 .PHONY: po-todo
 po-todo: $(READY)  ## each untranslated or fuzzy message, with file, line and what changed in the Russian
