@@ -10,12 +10,17 @@ renamed or deleted leaves its redirect and nothing else.
 
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from site_build import REPO, html_pages, make_html
+from site_build import EXTENSIONS, REPO, html_pages, make_html
 
+sys.path.insert(0, str(EXTENSIONS))
+import example_records  # docs/_ext, added above
+
+EXAMPLE_SUFFIXES = {".py", ".sh", ".mjs", ".java", ".php", ".cs"}
 OLD = 1_000_000_000  # a file restored from git or a backup keeps an old date
 NEW_PAGE = "Новая страница\n==============\n\nТекст новой страницы.\n"
 NEW_PO = """\
@@ -87,6 +92,13 @@ def change_a_snippet(tree: Tree) -> None:
     tree.edit("snippets/client-credentials/client_credentials.py", "import ", "import sys\nimport ")
 
 
+def record_the_snippet(tree: Tree) -> None:
+    """What `make snippets` notes once the changed example printed what is recorded."""
+    folder = tree.root / "snippets/client-credentials"
+    examples = [path for path in folder.iterdir() if path.suffix in EXAMPLE_SUFFIXES]
+    example_records.record(folder, examples)
+
+
 def rename_a_page(tree: Tree) -> None:
     """terms becomes glossary, as docs/writing.md tells: references, catalog, redirect."""
     catalogs = tree.docs / "locale/en/LC_MESSAGES"
@@ -133,7 +145,7 @@ SEQUENCES: dict[str, list[tuple[Callable[[Tree], None], bool]]] = {
     "add a page": [(add_a_page, True)],
     "break then fix an example": [(break_an_example, False), (fix_the_example, True)],
     "change a title": [(change_a_title, True)],
-    "change a snippet": [(change_a_snippet, True)],
+    "change a snippet": [(change_a_snippet, False), (record_the_snippet, True)],
     "change a .po file": [(change_a_translation, True)],
     "rename a page": [(rename_a_page, True)],
     "delete a page": [(delete_a_page, False), (redirect_the_deleted_page, True)],

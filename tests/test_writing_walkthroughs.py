@@ -7,8 +7,8 @@ its steps, in order, in a scratch copy of the repository:
   must appear in what it prints (``...`` stands for anything), and it must fail exactly
   when they show make failing (``make: *** ...``);
 - a ``code-block`` with a ``:caption:`` naming a file: a ``diff`` block is an edit of
-  that file (lines with ``-`` go, lines with ``+`` come, the others are context), any
-  other block is the whole new file.
+  that file (lines with ``-`` go, lines with ``+`` come, the others, empty ones too, are
+  context), any other block is the whole new file.
 """
 
 import os
@@ -90,8 +90,8 @@ def scratch_copy(root: Path) -> Path:
 
 def apply_diff(path: Path, diff: str, where: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
-    old = [line[1:] for line in diff.splitlines() if line[:1] in (" ", "-")]
-    new = [line[1:] for line in diff.splitlines() if line[:1] in (" ", "+")]
+    old = [line[1:] for line in diff.splitlines() if line[:1] in ("", " ", "-")]
+    new = [line[1:] for line in diff.splitlines() if line[:1] in ("", " ", "+")]
     starts = [i for i in range(len(lines)) if lines[i : i + len(old)] == old]
     assert len(starts) == 1, f"{where}: the lines to change occur {len(starts)} times in {path}"
     lines[starts[0] : starts[0] + len(old)] = new
@@ -145,9 +145,13 @@ def run(copy: Path, command: str, expected: list[str], where: str) -> None:
 
 def test_the_page_has_walkthroughs() -> None:
     found = walkthroughs()
-    assert {"writing-job-new-page", "writing-job-changed-page", "writing-job-new-example"} <= set(
-        found
-    )
+    assert {
+        "writing-job-new-page",
+        "writing-job-changed-page",
+        "writing-job-new-example",
+        "writing-job-rename-page",
+        "writing-job-delete-page",
+    } <= set(found)
     for label, steps in found.items():
         assert any(step.kind == "console" for step in steps), label
 

@@ -19,6 +19,7 @@ writes is a message of the page's ``.po`` file.
 from collections.abc import Iterable
 from pathlib import Path
 
+import example_records
 from docutils import nodes
 from docutils.statemachine import StringList
 from labels import Label, in_language
@@ -152,6 +153,9 @@ class ExampleDirective(_ExampleBase):
                 "   :language: text",
                 "   :class: example-output",
             ]
+        self.env.note_dependency(str((folder.parent / example_records.RECORD).resolve()))
+        if changed := example_records.stale(folder, [suffix for _l, suffix, _h in LANGUAGES]):
+            raise self.error(f"example {name!r}: {changed}; run `make snippets TASK={name}`")
         lines += ["", self.label("output"), "", *self.site_tabs(outputs)]
         return self.render(lines, f"example example-{name}")
 
