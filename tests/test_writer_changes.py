@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from site_build import REPO, make_html
 
-CATALOGS = Path("docs/locale/en/LC_MESSAGES")
+CATALOGS = Path("locale/en/LC_MESSAGES")  # in docs/
 
 
 class Copy:
@@ -91,7 +91,7 @@ def rename_terms(copy: Copy) -> None:
     (copy.docs / "terms.rst").rename(copy.docs / "glossary.rst")
     copy.edit("docs/index.rst", "\n   terms\n", "\n   glossary\n")
     copy.edit("docs/index.rst", ":doc:`terms`", ":doc:`glossary`")
-    copy.edit(f"{CATALOGS}/index.po", ":doc:`terms`", ":doc:`glossary`", 2)
+    copy.edit(f"docs/{CATALOGS}/index.po", ":doc:`terms`", ":doc:`glossary`", 2)
 
 
 def test_a_renamed_page_without_a_redirect_fails_naming_its_address(copy: Copy) -> None:
@@ -123,34 +123,39 @@ def test_a_redirect_to_no_page_fails_naming_its_line(copy: Copy) -> None:
     assert f"redirects.toml:{line}: WARNING: the redirect of 'old-page' leads to" in output, output
 
 
-def test_make_po_follows_deleted_and_renamed_pages(copy: Copy) -> None:
+def test_make_po_reports_the_catalog_of_a_deleted_page_and_prunes_it(copy: Copy) -> None:
     code, output = copy.make("po")  # a first run leaves every page's .pot in _build/gettext
     assert code == 0, output
-    # A deleted page: its catalog is not brought back, but named, then removed when asked.
-    (copy.docs / "key-safety.rst").unlink()
-    copy.edit("docs/index.rst", "\n   key-safety\n", "\n")
+    (copy.docs / "terms.rst").unlink()
+    copy.edit("docs/index.rst", "\n   terms\n", "\n")
+    copy.edit("docs/index.rst", ":doc:`terms`", ":doc:`sandbox`")
+    catalog = copy.docs / CATALOGS / "terms.po"
     code, output = copy.make("po")
     assert code == 0, output
-    assert "key-safety.po: " not in output.replace("Orphaned", ""), output
-    assert f"Orphaned {copy.docs / CATALOGS / 'key-safety.po'}: its page key-safety is gone" in (
-        output
-    )
+    assert "Created" not in output and f"Updated {catalog}" not in output, output
+    assert f"Orphaned {catalog}: its page terms is gone; `make po PRUNE=1` removes it" in output
+    assert catalog.is_file()
     code, output = copy.make("po", "PRUNE=1")
     assert code == 0, output
-    assert f"Removed {copy.docs / CATALOGS / 'key-safety.po'}" in output, output
-    assert not (copy.docs / CATALOGS / "key-safety.po").exists()
-    # A renamed page, with its redirect: the catalog moves with it, every translation kept.
-    before = (copy.docs / CATALOGS / "terms.po").read_text(encoding="utf-8").count('msgstr "')
+    assert f"Removed {catalog}: its page terms is gone" in output, output
+    assert not catalog.exists()
+
+
+def test_make_po_renames_the_catalog_with_its_page(copy: Copy) -> None:
+    old = copy.docs / CATALOGS / "terms.po"
+    translations = old.read_text(encoding="utf-8").count('msgstr "')
     rename_terms(copy)
     with (copy.docs / "redirects.toml").open("a", encoding="utf-8") as redirects:
         redirects.write('"terms" = "glossary"\n')
     code, output = copy.make("po")
     assert code == 0, output
-    assert f"Renamed {copy.docs / CATALOGS / 'terms.po'} to" in output, output
-    assert not (copy.docs / CATALOGS / "terms.po").exists()
-    renamed = (copy.docs / CATALOGS / "glossary.po").read_text(encoding="utf-8")
-    assert renamed.count('msgstr "') == before
+    new = copy.docs / CATALOGS / "glossary.po"
+    assert f"Renamed {old} to {new}: the page moved to glossary" in output, output
+    assert not old.exists()
+    renamed = new.read_text(encoding="utf-8")
+    assert renamed.count('msgstr "') == translations
     assert 'msgstr ""\n\n' not in renamed.split("\n\n", 1)[1], "a translation was lost"
+    assert "glossary.rst:" in renamed, "the entries still point at the old page"
 
 
 CONFLICT = """\
@@ -169,7 +174,7 @@ def test_a_po_file_with_conflict_markers_is_refused_naming_its_line(copy: Copy) 
     end = text.index("\n", first + 1)
     po.write_text(text[: first + 1] + CONFLICT + text[end + 1 :], encoding="utf-8")
     conflicted = po.read_bytes()
-    line = copy.line_of(f"{CATALOGS}/api-key.po", "<<<<<<< ours")
+    line = copy.line_of(f"docs/{CATALOGS}/api-key.po", "<<<<<<< ours")
     code, output = copy.make("po")
     assert code != 0
     assert f"api-key.po:{line}: merge conflict marker '<<<<<<<'" in output, output
