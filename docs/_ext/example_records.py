@@ -11,6 +11,9 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from sphinx.application import Sphinx
+from sphinx.util.typing import ExtensionMetadata
+
 RECORD = "outputs.sha256"
 
 
@@ -60,3 +63,8 @@ def stale(folder: Path, suffixes: Iterable[str]) -> str | None:
         if name not in now:
             return f"{name} was removed since the output was recorded"
     return None
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Nothing to register: the module holds what the build and the tools share."""
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -10,6 +10,9 @@ translated message (``translation_state``); the tests check the extensions' labe
 import re
 from collections import Counter
 
+from sphinx.application import Sphinx
+from sphinx.util.typing import ExtensionMetadata
+
 URL = re.compile(r"https?://[^\s<>`]+[^\s<>`.,;:)]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 LITERAL = re.compile(r"``(.+?)``")
@@ -44,3 +47,8 @@ def missing_values(original: str, translation: str) -> list[str]:
     found.update(f"``{value}``" for value in LITERAL.findall(translation))
     found.update(ENGLISH_NUMBER.findall(_outside_code(translation)))
     return list((Counter(kept_values(original)) - found).elements())
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Nothing to register: the module holds what the build and the tools share."""
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

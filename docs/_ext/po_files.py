@@ -10,6 +10,8 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import PoFileError, read_po
+from sphinx.application import Sphinx
+from sphinx.util.typing import ExtensionMetadata
 
 #: The lines git writes around the two sides of a conflict.
 CONFLICT = re.compile(r"^(?:<{7}|={7}|>{7}|\|{7})(?: |$)")
@@ -54,3 +56,8 @@ def read_strictly(path: Path, locale: str | None = None) -> Catalog:
         raise BrokenCatalog(path, error.lineno + 1, f"{what}: {error.line!r}") from error
     except ValueError as error:  # a string babel cannot unquote
         raise BrokenCatalog(path, 1, f"not a .po file: {error}") from error
+
+
+def setup(app: Sphinx) -> ExtensionMetadata:
+    """Nothing to register: the module holds what the build and the tools share."""
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
