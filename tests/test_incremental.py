@@ -110,15 +110,21 @@ def rename_a_page(tree: Tree) -> None:
     tree.redirect("terms", "glossary")
 
 
+def add_a_page_to_delete(tree: Tree) -> None:
+    (tree.docs / "gone.rst").write_text(NEW_PAGE, encoding="utf-8")
+    (tree.docs / "locale/en/LC_MESSAGES/gone.po").write_text(NEW_PO, encoding="utf-8")
+    tree.edit("docs/index.rst", "\n   sandbox\n", "\n   sandbox\n   gone\n")
+
+
 def delete_a_page(tree: Tree) -> None:
-    """The page the first sequence added, published since: gone without a redirect."""
-    (tree.docs / "new.rst").unlink()
-    (tree.docs / "locale/en/LC_MESSAGES/new.po").unlink()
-    tree.edit("docs/index.rst", "\n   new\n", "\n")
+    """The page built (so published) a step before: gone without a redirect."""
+    (tree.docs / "gone.rst").unlink()
+    (tree.docs / "locale/en/LC_MESSAGES/gone.po").unlink()
+    tree.edit("docs/index.rst", "\n   gone\n", "\n")
 
 
 def redirect_the_deleted_page(tree: Tree) -> None:
-    tree.redirect("new", "index")
+    tree.redirect("gone", "index")
 
 
 def add_a_draft(tree: Tree) -> None:
@@ -148,7 +154,11 @@ SEQUENCES: dict[str, list[tuple[Callable[[Tree], None], bool]]] = {
     "change a snippet": [(change_a_snippet, False), (record_the_snippet, True)],
     "change a .po file": [(change_a_translation, True)],
     "rename a page": [(rename_a_page, True)],
-    "delete a page": [(delete_a_page, False), (redirect_the_deleted_page, True)],
+    "delete a page": [
+        (add_a_page_to_delete, True),
+        (delete_a_page, False),
+        (redirect_the_deleted_page, True),
+    ],
     "delete a page never published": [(add_a_draft, True), (delete_the_draft, True)],
 }
 
