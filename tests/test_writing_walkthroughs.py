@@ -11,6 +11,7 @@ its steps, in order, in a scratch copy of the repository:
   context), any other block is the whole new file.
 """
 
+import json
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
-from site_build import LANGUAGES, REPO, soup
+from site_build import LANGUAGES, REPO, SiteBuild, html_pages, is_redirect, soup
 
 WRITING = REPO / "docs" / "writing.md"
 LABEL = re.compile(r"^\((?P<label>[\w-]+)\)=$", re.MULTILINE)
@@ -192,3 +193,32 @@ def test_walkthroughs_work_as_written(tmp_path: Path) -> None:
 )
 def test_pattern(expected: str, line: str, matches: bool) -> None:
     assert bool(pattern(expected).fullmatch(line)) == matches
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_guide_is_not_on_the_readers_site(built_site: SiteBuild, lang: str) -> None:
+    """No integrator lands in the writers' guide: not from the navigation, not from search."""
+    root = built_site.html / lang
+    index_js = (root / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(index_js.removeprefix("Search.setIndex(").removesuffix(")"))
+    assert "writing" not in index["docnames"]
+    assert "index" in index["docnames"]
+    for page in html_pages(root):
+        links = [a["href"] for a in soup(root / page).select("a[href]")]
+        assert not [link for link in links if link.split("#")[0].endswith("writing.html")], page
+    assert is_redirect(root / "writing.html"), "the guide's old address leads elsewhere"
+
+
+def test_make_guide_builds_the_guide_apart(tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "guide", f"BUILDDIR={tmp_path}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for lang in LANGUAGES:
+        root = tmp_path / "guide" / lang
+        assert html_pages(root) == ["404.html", "genindex.html", "search.html", "writing.html"]
+        assert soup(root / "writing.html").select("#writing-job-rename-page")
