@@ -727,7 +727,8 @@ def record(stub: StubServer, chosen: list[Task] | None = None) -> list[Path]:
             if not path.is_file() or masked(path.read_text(encoding="utf-8")) != masked(text):
                 path.write_text(text, encoding="utf-8")
                 written.append(path)
-        example_records.record(task.folder, [example.path for example in group])  # what ran
+        not_run = [e.path.name for e in everything if e.task == task.name and e not in group]
+        example_records.record(task.folder, [example.path for example in group], not_run)
     return written
 
 

@@ -34,10 +34,19 @@ def read(snippets: Path) -> dict[str, str]:
     return found
 
 
-def record(folder: Path, files: Iterable[Path]) -> Path:
-    """Note ``files`` as what the outputs of the task in ``folder`` were recorded from."""
+def record(folder: Path, files: Iterable[Path], not_run: Iterable[str] = ()) -> Path:
+    """Note ``files`` as what the outputs of the task in ``folder`` were recorded from.
+
+    The files ``not_run`` (this machine lacks their toolchain) keep what was noted before:
+    unchanged, they still match; changed, the build names them until they are run.
+    """
     snippets, task = folder.parent, folder.name
-    known = {name: d for name, d in read(snippets).items() if not name.startswith(f"{task}/")}
+    kept = {f"{task}/{name}" for name in not_run}
+    known = {
+        name: digest
+        for name, digest in read(snippets).items()
+        if not name.startswith(f"{task}/") or name in kept
+    }
     known |= {f"{task}/{path.name}": _digest(path) for path in files}
     text = "".join(f"{digest}  {name}\n" for name, digest in sorted(known.items()))
     (snippets / RECORD).write_text(text, encoding="utf-8")
