@@ -11,6 +11,8 @@ DOCS_LANG  ?= ru
 PYTEST_ARGS ?=
 # make snippets records every task's outputs, or only those of the task folders named here.
 TASK       ?=
+# make po PRUNE=1 also removes the .po files of pages that are gone (make po names them).
+PRUNE      ?=
 # Two pytest workers: much of the suite waits on the stub, the browser and the builds.
 TEST_WORKERS ?= 2
 # Processes mutmut runs at once (make mutate), and which mutants (names or globs; all when
@@ -69,6 +71,12 @@ html: $(READY)  ## build the Russian and English sites into _build/html/{ru,en}
 .PHONY: $(addprefix html-,$(LANGUAGES))
 $(addprefix html-,$(LANGUAGES)): html-%: $(READY)
 	$(SPHINXBUILD) -c . -b html -j $(JOBS) -D language=$* -d $(BUILDDIR)/doctrees/$* $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/html/$*
+
+.PHONY: guide
+guide: $(READY)  ## build the writers' guide (docs/writing.md), a site apart from the readers', into _build/guide/{ru,en}
+	for lang in $(LANGUAGES); do \
+		$(SPHINXBUILD) -c . -b html -t guide -D language=$$lang -d $(BUILDDIR)/doctrees/guide-$$lang $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/guide/$$lang || exit; \
+	done
 
 .PHONY: test
 test: lint html browser toolchains $(NODE_READY)  ## lint, build both sites, then run the whole test suite
@@ -152,9 +160,11 @@ mutate: $(READY)  ## mutation testing of the sandbox (mutmut, niced; long): prin
 	$(BIN)/python -m bench.mutation
 
 .PHONY: po
-po: $(READY)  ## extract messages and update the .po files (fuzzy entries keep the old Russian text)
+po: $(READY)  ## extract messages and update the .po files (fuzzy entries keep the old Russian text); PRUNE=1 removes catalogs of pages gone
+	rm -rf $(BUILDDIR)/gettext
 	$(SPHINXBUILD) -c . -b gettext -d $(BUILDDIR)/doctrees/gettext $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext
-	$(BIN)/python -m tools.po update $(BUILDDIR)/gettext $(SOURCEDIR)/locale
+	$(SPHINXBUILD) -c . -b gettext -t guide -d $(BUILDDIR)/doctrees/gettext-guide $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/gettext
+	$(BIN)/python -m tools.po update $(BUILDDIR)/gettext $(SOURCEDIR)/locale --redirects $(SOURCEDIR)/redirects.toml $(if $(PRUNE),--prune)
 
 .PHONY: po-todo
 po-todo: $(READY)  ## each untranslated or fuzzy message, with file, line and what changed in the Russian

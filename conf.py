@@ -40,10 +40,20 @@ extensions = [
     "quiet_build",  # a no-op build prints no configuration dump, no "configuration has changed"
     "warned_pages",  # a page that warned is built again, so a rebuild cannot hide the warning
     "markdown_twins",  # page.md beside each page.html, llms.txt and llms-full.txt
+    "published_addresses",  # a moved or deleted page's old address redirects; none ever 404s
 ]
 
 root_doc = "index"
 exclude_patterns = ["_build", "_root", "locale", "**/README.md"]
+# The writers' guide is a site of its own (`make guide`, tag "guide"), as the Python devguide
+# is: no integrator lands in it from the readers' navigation or search.
+if tags.has("guide"):  # noqa: F821 (Sphinx gives conf.py its tags)
+    root_doc = "writing"
+    include_patterns = ["writing.md"]
+    extensions.remove("published_addresses")  # the readers' addresses are not the guide's
+    extensions.remove("downloads")
+else:
+    exclude_patterns.append("writing.md")
 templates_path = ["docs/_templates"]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 nitpicky = True  # an unresolved reference is a broken page

@@ -106,12 +106,20 @@ def built_once(
 
 
 def html_pages(root: Path) -> list[str]:
-    """Every HTML page of one language folder, relative to it (`auth/index.html`)."""
+    """Every HTML page of one language folder, relative to it (`auth/index.html`).
+
+    The redirects left at the addresses of moved pages (docs/redirects.toml) are no pages.
+    """
     return sorted(
         str(path.relative_to(root))
         for path in root.rglob("*.html")
-        if not path.relative_to(root).parts[0].startswith("_")
+        if not path.relative_to(root).parts[0].startswith("_") and not is_redirect(path)
     )
+
+
+def is_redirect(path: Path) -> bool:
+    """Whether a built file is a moved page's redirect (docs/_templates/redirect-*.html)."""
+    return b'http-equiv="refresh"' in path.read_bytes()[:1000]
 
 
 def soup(path: Path) -> BeautifulSoup:

@@ -237,6 +237,12 @@ _RUNNERS = {
 }
 
 
+sys.path.insert(0, str(REPO / "docs" / "_ext"))
+import example_records  # noqa: E402 (the build checks outputs against what recorded them)
+
+sys.path.remove(str(REPO / "docs" / "_ext"))
+
+
 def _tabs() -> tuple[tuple[str, str, str], ...]:
     """(label, suffix, highlighting) of each tab, in the pages' order: docs/_ext/examples.py."""
     sys.path.insert(0, str(REPO / "docs" / "_ext"))
@@ -728,6 +734,8 @@ def record(stub: StubServer, chosen: list[Task] | None = None) -> list[Path]:
                 " must receive (see snippets/README.md)"
             )
         group = [e for e in everything if e.task == task.name and e.path.suffix not in skipped]
+        if missing := [lang.name for lang in LANGUAGES if lang not in {e.language for e in group}]:
+            print(f"{task.name}: no example in {', '.join(missing)} yet: the site shows each")
         for name in SITES:
             site = stub.sites[name]
             outputs = {}
@@ -754,6 +762,8 @@ def record(stub: StubServer, chosen: list[Task] | None = None) -> list[Path]:
             if not path.is_file() or masked(path.read_text(encoding="utf-8")) != masked(text):
                 path.write_text(text, encoding="utf-8")
                 written.append(path)
+        not_run = [e.path.name for e in everything if e.task == task.name and e not in group]
+        example_records.record(task.folder, [example.path for example in group], not_run)
     return written
 
 

@@ -163,7 +163,10 @@ def test_examples_zip_holds_every_task_folder_and_a_readme(built_site: SiteBuild
     del contents["README.md"]
     assert contents == expected
     for task in downloads.task_folders():
-        assert f"`{task.name}/`" in readme
+        assert f"`{task.name}/`" in readme, (
+            f"sandbox/examples-README.md, the examples archive's README, does not describe"
+            f" the task folder `{task.name}/`: add a line for it, as for the others"
+        )
 
 
 def small_repo(tmp_path: Path) -> Path:

@@ -1,31 +1,29 @@
 """The English translation keeps the glossary's terms and every address and literal.
 
 The glossary is docs/glossary.toml. A message whose Russian text holds a glossary term
-must hold the English term in its translation. A URL, an e-mail address or an inline
-literal (``...``) of the Russian text must appear unchanged in the translation (literals
-with Russian words in them, such as ``Bearer <токен>``, are translated with the text).
-Failures name the .po file, its line and the term or the value.
+must hold the English term in its translation. A URL, an e-mail address, an inline
+literal (``...``) or a number of the Russian text must appear unchanged in the
+translation (docs/_ext/literals.py, which the English build checks too). Failures name
+the .po file, its line and the term or the value.
 """
 
 import re
+import sys
 import tomllib
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import polib
 import pytest
-from site_build import extension_labels
+from site_build import EXTENSIONS, extension_labels
+
+sys.path.insert(0, str(EXTENSIONS))
+from literals import missing_values as lost_values
 
 REPO = Path(__file__).resolve().parent.parent
 GLOSSARY = REPO / "docs" / "glossary.toml"
 LOCALE = REPO / "docs" / "locale" / "en" / "LC_MESSAGES"
 CATALOGS = sorted(LOCALE.rglob("*.po"))
-
-URL = re.compile(r"https?://[^\s<>`]+[^\s<>`.,;:)]")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-LITERAL = re.compile(r"``(.+?)``")
-CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
 @dataclass(frozen=True)
@@ -61,17 +59,9 @@ def missing_terms(entry: polib.POEntry, terms: list[Term]) -> list[Term]:
     ]
 
 
-def kept_values(text: str) -> list[str]:
-    """The URLs, e-mail addresses and inline literals a translation must keep as they are."""
-    literals = [value for value in LITERAL.findall(text) if not CYRILLIC.search(value)]
-    return URL.findall(text) + EMAIL.findall(text) + [f"``{value}``" for value in literals]
-
-
 def missing_values(entry: polib.POEntry) -> list[str]:
     """What the translation lost or changed: each value compared whole, as often as it occurs."""
-    found = Counter(URL.findall(entry.msgstr) + EMAIL.findall(entry.msgstr))
-    found.update(f"``{value}``" for value in LITERAL.findall(entry.msgstr))
-    return list((Counter(kept_values(entry.msgid)) - found).elements())
+    return lost_values(entry.msgid, entry.msgstr)
 
 
 def where(catalog: Path, entry: polib.POEntry) -> str:
@@ -127,12 +117,12 @@ def test_the_checks_see_a_wrong_translation() -> None:
     """The two checks on made-up entries: a wrong term, a changed address, a lost literal."""
     entry = polib.POEntry(
         msgid="Ключ боевой площадки: `сайт <https://kontur.ru/extern/api>`__, ``scope``,"
-        " ``Bearer <токен>``, extern-api.help@skbkontur.ru.",
+        " ``Bearer <токен>``, extern-api.help@skbkontur.ru, 300 символов, 21 запрос.",
         msgstr="The live site's key: `site <https://kontur.ru/extern/api/v2>`__, scope,"
-        " ``Bearer <token>``, extern-api.help@skbkontur.ru.",
+        " ``Bearer <token>``, extern-api.help@skbkontur.ru, 200 characters, the 21st request.",
     )
     assert {term.ru for term in missing_terms(entry, glossary())} == {
         "площадка; тестовая / боевая (рабочая) площадка",
         "боевая площадка, боевой ключ",
     }
-    assert missing_values(entry) == ["https://kontur.ru/extern/api", "``scope``"]
+    assert missing_values(entry) == ["https://kontur.ru/extern/api", "``scope``", "300"]

@@ -7,10 +7,11 @@ its steps, in order, in a scratch copy of the repository:
   must appear in what it prints (``...`` stands for anything), and it must fail exactly
   when they show make failing (``make: *** ...``);
 - a ``code-block`` with a ``:caption:`` naming a file: a ``diff`` block is an edit of
-  that file (lines with ``-`` go, lines with ``+`` come, the others are context), any
-  other block is the whole new file.
+  that file (lines with ``-`` go, lines with ``+`` come, the others, empty ones too, are
+  context), any other block is the whole new file.
 """
 
+import json
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from markdown_it import MarkdownIt
-from site_build import LANGUAGES, REPO, soup
+from site_build import LANGUAGES, REPO, SiteBuild, html_pages, is_redirect, soup
 
 WRITING = REPO / "docs" / "writing.md"
 LABEL = re.compile(r"^\((?P<label>[\w-]+)\)=$", re.MULTILINE)
@@ -90,8 +91,8 @@ def scratch_copy(root: Path) -> Path:
 
 def apply_diff(path: Path, diff: str, where: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
-    old = [line[1:] for line in diff.splitlines() if line[:1] in (" ", "-")]
-    new = [line[1:] for line in diff.splitlines() if line[:1] in (" ", "+")]
+    old = [line[1:] for line in diff.splitlines() if line[:1] in ("", " ", "-")]
+    new = [line[1:] for line in diff.splitlines() if line[:1] in ("", " ", "+")]
     starts = [i for i in range(len(lines)) if lines[i : i + len(old)] == old]
     assert len(starts) == 1, f"{where}: the lines to change occur {len(starts)} times in {path}"
     lines[starts[0] : starts[0] + len(old)] = new
@@ -145,9 +146,13 @@ def run(copy: Path, command: str, expected: list[str], where: str) -> None:
 
 def test_the_page_has_walkthroughs() -> None:
     found = walkthroughs()
-    assert {"writing-job-new-page", "writing-job-changed-page", "writing-job-new-example"} <= set(
-        found
-    )
+    assert {
+        "writing-job-new-page",
+        "writing-job-changed-page",
+        "writing-job-new-example",
+        "writing-job-rename-page",
+        "writing-job-delete-page",
+    } <= set(found)
     for label, steps in found.items():
         assert any(step.kind == "console" for step in steps), label
 
@@ -188,3 +193,32 @@ def test_walkthroughs_work_as_written(tmp_path: Path) -> None:
 )
 def test_pattern(expected: str, line: str, matches: bool) -> None:
     assert bool(pattern(expected).fullmatch(line)) == matches
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_guide_is_not_on_the_readers_site(built_site: SiteBuild, lang: str) -> None:
+    """No integrator lands in the writers' guide: not from the navigation, not from search."""
+    root = built_site.html / lang
+    index_js = (root / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(index_js.removeprefix("Search.setIndex(").removesuffix(")"))
+    assert "writing" not in index["docnames"]
+    assert "index" in index["docnames"]
+    for page in html_pages(root):
+        links = [a["href"] for a in soup(root / page).select("a[href]")]
+        assert not [link for link in links if link.split("#")[0].endswith("writing.html")], page
+    assert is_redirect(root / "writing.html"), "the guide's old address leads elsewhere"
+
+
+def test_make_guide_builds_the_guide_apart(tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["make", "--no-print-directory", "guide", f"BUILDDIR={tmp_path}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for lang in LANGUAGES:
+        root = tmp_path / "guide" / lang
+        assert html_pages(root) == ["404.html", "genindex.html", "search.html", "writing.html"]
+        assert soup(root / "writing.html").select("#writing-job-rename-page")

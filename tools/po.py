@@ -12,6 +12,13 @@
   compendium): as it is when every page translates it the same way, marked
   ``#, fuzzy`` with the other translations in a comment when the pages disagree.
 
+The catalogs follow the pages: ``make po`` first empties ``_build/gettext``, so only the
+current pages' messages are read. A catalog whose page is gone is reported by name, and
+removed with ``--prune`` (``make po PRUNE=1``); when ``redirects.toml`` says the page
+moved (``"terms" = "glossary"``) and the new page has no translation yet, the catalog is
+renamed with it and keeps every translation. A ``.po`` file with merge conflict markers
+or a syntax error stops every command before anything is written, naming file and line.
+
 ``python -m tools.po todo LOCALE_DIR`` (``make po-todo``) lists, per file, every
 untranslated or fuzzy message with its line, and for a fuzzy one a word-level diff of
 the Russian text it was translated from and the Russian text now; then a one-line
@@ -24,13 +31,17 @@ import difflib
 import io
 import re
 import sys
+import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import denormalize, normalize, read_po, write_po
+from babel.messages.pofile import denormalize, normalize, write_po
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docs" / "_ext"))
+from po_files import BrokenCatalog, read_strictly
 
 LANGUAGE = "en"
 LANGUAGE_TEAM = "English"
@@ -44,8 +55,7 @@ def read(path: Path) -> Catalog:
 
     Babel writes ``#| msgid`` but reads it back as a translator's comment ``| msgid``.
     """
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=LANGUAGE if path.suffix == ".po" else None)
+    catalog = read_strictly(path, locale=LANGUAGE if path.suffix == ".po" else None)
     for message in messages(catalog):
         previous = [c for c in message.user_comments if c.startswith(("| msgid ", '| "'))]
         if not previous:
@@ -142,8 +152,47 @@ def fill_from_compendium(catalog: Catalog, memory: dict[str, dict[str, list[str]
     return filled
 
 
-def update(pot_dir: Path, locale_dir: Path) -> None:
+def moved_pages(redirects: Path | None) -> dict[str, str]:
+    """Old page -> new page, from the site's redirects.toml (none when there is none)."""
+    if redirects is None or not redirects.is_file():
+        return {}
+    return tomllib.loads(redirects.read_text(encoding="utf-8"))
+
+
+def follow_the_pages(pot_dir: Path, locale_dir: Path, moved: dict[str, str], prune: bool) -> None:
+    """Rename the catalog of a moved page; report (or remove) the catalog of a page gone."""
+    folder = locale_dir / LANGUAGE / "LC_MESSAGES"
+    pages = {str(pot.relative_to(pot_dir).with_suffix("")) for pot in pot_dir.rglob("*.pot")}
+    for path in catalogs(locale_dir):
+        page = str(path.relative_to(folder).with_suffix(""))
+        if page in pages:
+            continue
+        new = moved.get(page)
+        target = (folder / new).with_suffix(".po") if new in pages else None
+        if target is not None and not (target.is_file() and translated(read(target))):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+            print(f"Renamed {_shown(path)} to {_shown(target)}: the page moved to {new}")
+        elif prune:
+            path.unlink()
+            print(f"Removed {_shown(path)}: its page {page} is gone")
+        else:
+            print(
+                f"Orphaned {_shown(path)}: its page {page} is gone; `make po PRUNE=1` removes it"
+                " (its translations still fill in the same messages on other pages)"
+            )
+
+
+def translated(catalog: Catalog) -> int:
+    return sum(1 for message in messages(catalog) if message.string and not message.fuzzy)
+
+
+def update(
+    pot_dir: Path, locale_dir: Path, redirects: Path | None = None, prune: bool = False
+) -> None:
+    # Every catalog is read before anything is written: a broken one stops it all.
     memory = compendium(catalogs(locale_dir))
+    follow_the_pages(pot_dir, locale_dir, moved_pages(redirects), prune)
     for pot in sorted(pot_dir.rglob("*.pot")):
         page = pot.relative_to(pot_dir).with_suffix("")
         path = (locale_dir / LANGUAGE / "LC_MESSAGES" / page).with_suffix(".po")
@@ -213,7 +262,7 @@ def word_diff(old: str, new: str) -> str:
 
 def _shown(path: Path) -> str:
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -276,15 +325,21 @@ def main(argv: list[str] | None = None) -> int:
     command = commands.add_parser("update", help="update the .po files from Sphinx's .pot files")
     command.add_argument("pot_dir", type=Path)
     command.add_argument("locale_dir", type=Path)
+    command.add_argument("--redirects", type=Path, help="the site's redirects.toml: moved pages")
+    command.add_argument("--prune", action="store_true", help="remove catalogs of pages gone")
     for name, text in (("todo", "what is left to translate"), ("stats", "counts per file")):
         commands.add_parser(name, help=text).add_argument("locale_dir", type=Path)
     args = parser.parse_args(argv)
-    if args.command == "update":
-        update(args.pot_dir, args.locale_dir)
-    elif args.command == "todo":
-        todo(args.locale_dir)
-    else:
-        stats(args.locale_dir)
+    try:
+        if args.command == "update":
+            update(args.pot_dir, args.locale_dir, args.redirects, args.prune)
+        elif args.command == "todo":
+            todo(args.locale_dir)
+        else:
+            stats(args.locale_dir)
+    except BrokenCatalog as error:
+        print(f"{error}\nNothing was changed.", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -26,6 +26,7 @@ import html
 from collections.abc import Iterable
 from pathlib import Path
 
+import example_records
 from docutils import nodes
 from docutils.statemachine import StringList
 from labels import Label, in_language
@@ -159,6 +160,9 @@ class ExampleDirective(_ExampleBase):
                 "   :language: text",
                 "   :class: example-output",
             ]
+        self.env.note_dependency(str((folder.parent / example_records.RECORD).resolve()))
+        if changed := example_records.stale(folder, [suffix for _l, suffix, _h in LANGUAGES]):
+            raise self.error(f"example {name!r}: {changed}; run `make snippets TASK={name}`")
         lines += ["", self.label("output"), "", *self.site_tabs(outputs)]
         return self.render(lines, f"example example-{name}")
 

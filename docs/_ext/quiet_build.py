@@ -9,7 +9,8 @@ Two messages appear on every build, even one that changes nothing:
   never has them. Here the environment is pickled with the configuration as
   ``conf.py`` and ``-D`` set it (after every ``config-inited`` handler), so the
   message appears only when one of those really changed.
-- MyST's dump of its whole configuration: its logger keeps warnings and errors.
+- MyST's dump of its whole configuration, and sphinx-reredirects' line per redirect it
+  writes again: their loggers keep warnings and errors.
 
 Warnings and errors are untouched, and keep naming file and line.
 """
@@ -24,7 +25,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util.typing import ExtensionMetadata
 
 #: Loggers whose informational messages repeat on every build.
-CHATTY_LOGGERS = ("sphinx.myst_parser.sphinx_ext.main",)
+CHATTY_LOGGERS = ("sphinx.myst_parser.sphinx_ext.main", "sphinx.sphinx_reredirects")
 
 
 def _remember_config(app: Sphinx, config: Config) -> None:

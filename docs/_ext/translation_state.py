@@ -20,8 +20,14 @@ with a notice (not fully translated, or translation out of date, with a link to 
 original), and each untranslated passage carries the class ``untranslated``
 (Sphinx's ``translation_progress_classes``), which the site's CSS marks.
 
+A translated message must keep the URLs, e-mail addresses, code and numbers of the
+original (``literals``): one that changed or lost one is named at its ``.po`` line, as
+is a ``.po`` file with merge conflict markers or a syntax error (``po_files``), in any
+build.
+
 A page with anything untranslated is read again on every build, so its warnings are
-never lost to an incremental build.
+never lost to an incremental build; and a build that rejects a page's translation does
+not leave that page in the output (``_build/html/en``), half in Russian or wrong.
 """
 
 import logging as std_logging
@@ -32,8 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.pofile import read_po
 from docutils import nodes
+from literals import missing_values
+from po_files import BrokenCatalog, read_strictly
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.builders.gettext import MessageCatalogBuilder
@@ -83,6 +90,13 @@ def page_states(env: BuildEnvironment) -> dict[str, PageState]:
     return env.translation_states
 
 
+def rejected_pages(env: BuildEnvironment) -> set[str]:
+    """The pages of this build whose translation the build refuses to publish."""
+    if not hasattr(env, "translation_rejected"):
+        env.translation_rejected = set()
+    return env.translation_rejected
+
+
 def check_page(app: Sphinx, doctree: nodes.document) -> None:
     """After the page is read and translated, find what is left untranslated and say where.
 
@@ -98,13 +112,28 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
     domain = docname_to_domain(docname, config.gettext_compact)
     po_path = Path(env.srcdir, config.locale_dirs[0], config.language, "LC_MESSAGES")
     po_path = (po_path / domain).with_suffix(".po")
-    catalog = _read_catalog(po_path)
+    rejected_pages(env).discard(docname)
+    try:
+        catalog = _read_catalog(po_path)
+    except BrokenCatalog as error:
+        logger.warning(
+            "%s",
+            error.problem,
+            location=f"{_shown(po_path)}:{error.line}",
+            type="i18n",
+            subtype="broken_po",
+        )
+        rejected_pages(env).add(docname)
+        env.note_reread()
+        return
     problems: list[tuple[str, str | Path, int | None, str]] = []
     broken: list[tuple[str, str | Path, int | None, str]] = []
     fuzzy = 0
     for node, msgid in extract_messages(doctree):
         entry: Message | None = catalog.get(msgid) if catalog is not None else None
         usable = entry is not None and bool(entry.string) and not entry.fuzzy
+        if usable and (lost := missing_values(msgid, str(entry.string))):
+            broken.append(("literal", po_path, entry.lineno, ", ".join(lost)))
         if isinstance(node, addnodes.translatable):
             # Sphinx translates these (toctree captions...) without marking them.
             if usable:
@@ -129,6 +158,7 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
     # Broken markup in a msgstr fails any build: docutils names the page's line, this the .po's.
     if broken:
         env.note_reread()  # and is named again on the next build, until it is fixed
+        rejected_pages(env).add(docname)
         _warn(broken, po_path, False)
     if not problems:
         page_states(env).pop(docname, None)
@@ -136,6 +166,7 @@ def check_page(app: Sphinx, doctree: nodes.document) -> None:
     page_states(env)[docname] = PageState(len(problems) - fuzzy, fuzzy)
     env.note_reread()  # until it is translated, its warnings come back on every build
     if not config.translation_allow_untranslated:
+        rejected_pages(env).add(docname)
         _warn(problems, po_path, catalog is None)
 
 
@@ -151,10 +182,7 @@ def _entry_at(
 
 
 def _read_catalog(path: Path) -> Catalog | None:
-    if not path.is_file():
-        return None
-    with path.open("rb") as po:
-        return read_po(po, abort_invalid=True)
+    return read_strictly(path) if path.is_file() else None
 
 
 def _warn(
@@ -175,6 +203,17 @@ def _warn(
     for kind, source, line, msgid in problems:
         if kind == "broken":
             text = "the translation's markup is broken (docutils says how, above): %s"
+        elif kind == "literal":
+            location = f"{_shown(Path(source))}:{line}"
+            logger.warning(
+                "the translation lost or changed %s of the original: URLs, e-mail addresses,"
+                " code and numbers are kept as they are (review it, even when not fuzzy)",
+                msgid,
+                location=location,
+                type="i18n",
+                subtype=kind,
+            )
+            continue
         elif kind == "unusable":
             text = "translation not used: its markup does not give the original's kind of text: %s"
         elif kind == "fuzzy":
@@ -227,7 +266,10 @@ def _po_entry(app: Sphinx, source: Path, line: int) -> str | None:
     domain = docname_to_domain(docname, app.config.gettext_compact)
     po_path = Path(env.srcdir, app.config.locale_dirs[0], app.config.language, "LC_MESSAGES")
     po_path = (po_path / domain).with_suffix(".po")
-    catalog = _read_catalog(po_path)
+    try:
+        catalog = _read_catalog(po_path)
+    except BrokenCatalog:
+        return None  # named on its own
     for message in catalog or ():
         if any(Path(path).name == source.name and at == line for path, at in message.locations):
             return f"{_shown(po_path)}:{message.lineno}"
@@ -243,6 +285,7 @@ def _name_the_translation(app: Sphinx) -> None:
 
 def _forget_page(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
     page_states(env).pop(docname, None)
+    rejected_pages(env).discard(docname)
 
 
 def _merge_pages(
@@ -251,6 +294,28 @@ def _merge_pages(
     for docname in docnames:
         if docname in page_states(other):
             page_states(env)[docname] = page_states(other)[docname]
+        if docname in rejected_pages(other):
+            rejected_pages(env).add(docname)
+
+
+def _unpublish_rejected(app: Sphinx, exception: Exception | None) -> None:
+    """A page whose translation the build rejected is not left in the output to be copied.
+
+    The build failed on it; the page is read again by the next build, which writes it
+    once it is right. A writer's preview (``translation_allow_untranslated``) keeps it.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    if app.config.translation_allow_untranslated or app.config.language in (
+        None,
+        app.config.translation_source,
+    ):
+        return
+    for docname in sorted(rejected_pages(app.env)):
+        path = Path(app.outdir, app.builder.get_target_uri(docname))
+        if path.is_file():
+            path.unlink()
+            logger.info("removed %s: the build rejected its translation", _shown(path))
 
 
 def notice(state: PageState, original: str) -> str:
@@ -293,5 +358,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.connect("env-purge-doc", _forget_page)
     app.connect("env-merge-info", _merge_pages)
     app.connect("html-page-context", _add_notice, priority=600)  # after language_links
+    app.connect("build-finished", _unpublish_rejected)
     _name_the_translation(app)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
