@@ -17,7 +17,7 @@ class AuthorizationCode
         ["test"] = "https://identity.testkontur.ru",
         ["production"] = "https://identity.kontur.ru",
     };
-    const string RedirectUri = "http://127.0.0.1:8400/callback";  // registered for your client_id
+    const string RedirectUri = "http://127.0.0.1:8400/callback";  // the sandbox's; ask Kontur for yours
     static readonly HttpClient Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
     // Main is not async (mono's compiler, mcs, does not support that) and ends with

@@ -22,7 +22,7 @@ public class AuthorizationCode {
     static final Map<String, String> IDENTITY = Map.of(
             "test", "https://identity.testkontur.ru",
             "production", "https://identity.kontur.ru");
-    // Registered for your client_id.
+    // The sandbox's address; ask Kontur which one your client_id accepts.
     static final String REDIRECT_URI = "http://127.0.0.1:8400/callback";
     static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();

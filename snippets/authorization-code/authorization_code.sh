@@ -10,7 +10,7 @@ case ${KONTUR_SITE:-test} in
 esac
 identity=${KONTUR_IDENTITY_URL:-$identity}
 identity=${identity%/}
-redirect_uri=http://127.0.0.1:8400/callback  # registered for your client_id
+redirect_uri=http://127.0.0.1:8400/callback  # the sandbox's; ask Kontur for yours
 
 # One string or number of the flat JSON $body (no jq needed).
 field() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p; s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p"; }
