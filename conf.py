@@ -32,6 +32,7 @@ extensions = [
     "examples",  # `.. example::`: snippets/ in language tabs with their recorded output
     "downloads",  # the sandbox package, the examples zip, the Postman files, built and linked
     "provenance",  # `:inferred:`/`:sandbox:` marks for what Kontur's documentation does not say
+    "foreign",  # `:ru:`: a Russian phrase on the English site (a button label), lang="ru"
     "notfound.extension",  # a 404.html per language that works at any depth
     "sphinxext.opengraph",  # og: meta tags for link previews
     "navigation_cache",  # furo's sidebar built once per folder, not once per page

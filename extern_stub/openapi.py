@@ -232,8 +232,9 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": {"type": "string", "format": "uuid"},
             # An organisation: 10 digits and a KPP; an individual entrepreneur: 12, no KPP.
+            # A KPP: four digits, two digits or Latin capitals, three digits (the SDK's Kpp.cs).
             "inn": {"type": "string", "pattern": "^([0-9]{10}|[0-9]{12})$"},
-            "kpp": {"type": ["string", "null"], "pattern": "^[0-9]{9}$"},
+            "kpp": {"type": ["string", "null"], "pattern": r"^(\d{4})((\d|[A-Z]){2})(\d{3})$"},
             "organization-name": {"type": "string"},
             "links": {"type": "array", "items": ref("Link")},
         },

@@ -32,6 +32,7 @@ class Term:
     en: str
     ru_forms: re.Pattern[str]
     en_forms: re.Pattern[str]
+    en_avoid: re.Pattern[str] | None = None  # case-sensitive: what English must never write
 
 
 def glossary() -> list[Term]:
@@ -42,6 +43,7 @@ def glossary() -> list[Term]:
             term["en"],
             re.compile(term["ru_forms"], re.IGNORECASE),
             re.compile(term["en_forms"], re.IGNORECASE),
+            re.compile(term["en_avoid"]) if "en_avoid" in term else None,
         )
         for term in terms
     ]
@@ -52,10 +54,15 @@ def translated(catalog: Path) -> list[polib.POEntry]:
 
 
 def missing_terms(entry: polib.POEntry, terms: list[Term]) -> list[Term]:
+    """The terms of the Russian text that the translation lacks, or writes in a form ruled out."""
     return [
         term
         for term in terms
-        if term.ru_forms.search(entry.msgid) and not term.en_forms.search(entry.msgstr)
+        if term.ru_forms.search(entry.msgid)
+        and (
+            not term.en_forms.search(entry.msgstr)
+            or (term.en_avoid is not None and term.en_avoid.search(entry.msgstr))
+        )
     ]
 
 
@@ -126,3 +133,14 @@ def test_the_checks_see_a_wrong_translation() -> None:
         "боевая площадка, боевой ключ",
     }
     assert missing_values(entry) == ["https://kontur.ru/extern/api", "``scope``", "300"]
+
+
+def test_the_glossary_rules_out_a_form() -> None:
+    """A term's `en_avoid`: the flow names in lower case, so a capitalised one fails."""
+    flows = [term for term in glossary() if term.en_avoid is not None]
+    assert flows
+    msgid = "Способ Client Credentials"
+    capitalised = polib.POEntry(msgid=msgid, msgstr="The Client Credentials flow")
+    lower = polib.POEntry(msgid=msgid, msgstr="The client credentials flow")
+    assert missing_terms(capitalised, flows) == flows
+    assert missing_terms(lower, flows) == []

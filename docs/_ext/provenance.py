@@ -1,15 +1,22 @@
 """Marks for what Kontur's documentation does not say.
 
 A statement about Kontur's real servers comes from Kontur's documentation or the official
-SDK. Whatever else a page says about them carries one of two marks:
+SDK. Whatever else a page says about them carries one of these marks:
 
 ``inferred``
     Not documented by Kontur: inferred from a standard (OAuth 2.0, OpenID Connect,
-    RFC 8628), from the one real response the documentation once showed, or from the SDK's
-    behaviour, and not promised.
+    RFC 8628) or from the SDK's behaviour, and not promised.
+``formerly-documented``
+    Shown by Kontur's own documentation from 2020 to 2023 and no longer: the one real token
+    response it ever showed (the password sign-in page of that time). True of that
+    response, not promised today.
 ``sandbox``
     The sandbox's own behaviour: what the local stub does where Kontur's documentation
     is silent.
+
+``SOURCES`` names, for a kind that rests on one source, that source's key in
+``docs/sources.toml``; tests/test_provenance.py checks that such a mark stands beside a
+link to it.
 
 Each kind is a role for a phrase and a directive for whole paragraphs (or a doctest)::
 
@@ -37,9 +44,15 @@ from sphinx.util.typing import ExtensionMetadata
 #: The label of each kind of mark, per language: the badge and the admonition's title.
 LABELS: dict[str, Label] = {
     "inferred": {"ru": "Не описано Контуром", "en": "Not documented by Kontur"},  # noqa: RUF001
+    "formerly-documented": {
+        "ru": "Было в документации Контура в 2020–2023 годах",  # noqa: RUF001
+        "en": "Shown in Kontur's documentation from 2020 to 2023",
+    },
     "sandbox": {"ru": "Поведение песочницы", "en": "Sandbox behavior"},
 }
 KINDS = tuple(LABELS)
+#: The source a kind of mark rests on: its key in docs/sources.toml ("" when none is one).
+SOURCES: dict[str, str] = {"inferred": "", "formerly-documented": "docs-2020", "sandbox": ""}
 
 
 def label(kind: str, language: str) -> str:

@@ -18,7 +18,7 @@ class AuthorizationCode
         ["test"] = "https://identity.testkontur.ru",
         ["production"] = "https://identity.kontur.ru",
     };
-    const string RedirectUri = "http://127.0.0.1:8400/callback";  // registered for your client_id
+    const string RedirectUri = "http://127.0.0.1:8400/callback";  // the sandbox's; ask Kontur for yours
 
     static async Task RunAsync()
     {

@@ -28,7 +28,7 @@ public class AuthorizationCode {
     static final Map<String, String> IDENTITY = Map.of(
             "test", "https://identity.testkontur.ru",
             "production", "https://identity.kontur.ru");
-    static final String REDIRECT_URI = "http://127.0.0.1:8400/callback"; // registered for your client_id
+    static final String REDIRECT_URI = "http://127.0.0.1:8400/callback"; // the sandbox's; ask Kontur for yours
     static final SecureRandom RANDOM = new SecureRandom();
 
     static void run() throws Failure, InterruptedException {

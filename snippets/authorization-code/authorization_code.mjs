@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { createInterface } from "node:readline";
 
 const IDENTITY = { test: "https://identity.testkontur.ru", production: "https://identity.kontur.ru" };
-const REDIRECT_URI = "http://127.0.0.1:8400/callback";  // registered for your client_id
+const REDIRECT_URI = "http://127.0.0.1:8400/callback";  // the sandbox's; ask Kontur for yours
 const identity = address("KONTUR_IDENTITY_URL", IDENTITY);
 const clientId = setting("KONTUR_CLIENT_ID");
 const apiKey = setting("KONTUR_API_KEY");

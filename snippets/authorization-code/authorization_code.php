@@ -4,7 +4,7 @@
 declare(strict_types=1);
 
 const IDENTITY = ['test' => 'https://identity.testkontur.ru', 'production' => 'https://identity.kontur.ru'];
-const REDIRECT_URI = 'http://127.0.0.1:8400/callback'; // registered for your client_id
+const REDIRECT_URI = 'http://127.0.0.1:8400/callback'; // the sandbox's; ask Kontur for yours
 
 $identity = address('KONTUR_IDENTITY_URL', IDENTITY);
 $clientId = setting('KONTUR_CLIENT_ID');

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import requests
 
 IDENTITY = {"test": "https://identity.testkontur.ru", "production": "https://identity.kontur.ru"}
-REDIRECT_URI = "http://127.0.0.1:8400/callback"  # registered for your client_id
+REDIRECT_URI = "http://127.0.0.1:8400/callback"  # the sandbox's; ask Kontur for yours
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ check() {
 # One string or number of the flat JSON $body (no jq needed).
 field() { printf '%s\n' "$body" | sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p; s/.*\"$1\": *\([0-9][0-9]*\).*/\1/p"; }
 identity=$(address KONTUR_IDENTITY_URL "$identity")
-redirect_uri=http://127.0.0.1:8400/callback  # registered for your client_id
+redirect_uri=http://127.0.0.1:8400/callback  # the sandbox's; ask Kontur for yours
 # Percent-encode a query parameter's value.
 encode() { printf %s "$1" | sed 's/%/%25/g; s/ /%20/g; s/:/%3A/g; s|/|%2F|g; s/?/%3F/g; s/&/%26/g; s/=/%3D/g; s/+/%2B/g; s/#/%23/g'; }
 # The sign-in page's address; a fresh nonce, as OpenID Connect asks, goes into the ID token.

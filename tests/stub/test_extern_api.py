@@ -16,6 +16,9 @@ from stub_helpers import (
 
 from extern_stub import Site, StubServer
 
+#: A KPP as the official SDK's Kpp.cs reads it: positions 5 and 6 may be Latin capitals.
+KPP = r"(\d{4})((\d|[A-Z]){2})(\d{3})"
+
 
 def test_accounts_list_has_the_kebab_case_shape(site: Site, access_token: str) -> None:
     answer = api_get(site, "/v1?skip=0&take=10", access_token)
@@ -27,8 +30,17 @@ def test_accounts_list_has_the_kebab_case_shape(site: Site, access_token: str) -
     first = body["accounts"][0]
     assert set(first) == {"id", "inn", "kpp", "organization-name", "links"}
     assert re.fullmatch("[0-9]{10}", first["inn"])
-    assert re.fullmatch("[0-9]{9}", first["kpp"])
+    assert re.fullmatch(KPP, first["kpp"])
     assert first["links"] == [{"rel": "self", "href": f"{site.base_url}/v1/{first['id']}"}]
+
+
+def test_a_kpp_may_hold_latin_capitals(stub: StubServer) -> None:
+    """The test environment lists an organisation whose KPP has letters, as real ones may."""
+    site = stub.sites["test"]
+    accounts = api_get(site, "/v1", get_token(site)["access_token"]).json()["accounts"]
+    kpps = [account["kpp"] for account in accounts if account["kpp"] is not None]
+    assert all(re.fullmatch(KPP, kpp) for kpp in kpps), kpps
+    assert any(re.fullmatch(r"\d{4}[A-Z]{2}\d{3}", kpp) for kpp in kpps), kpps
 
 
 def test_accounts_are_paginated(site: Site, access_token: str) -> None:
