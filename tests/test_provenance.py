@@ -9,15 +9,25 @@ shows one, it must sit inside a mark of docs/_ext/provenance.py (`:inferred:`,
 `:sandbox:` or their directives: an element with the class `provenance`), in both
 languages. Recorded outputs of the examples are the sandbox's by definition: each is
 shown under the caption "What the example prints in the sandbox".
+
+A mark is read, not only looked at: it never interrupts a sentence (it follows the sentence
+or clause it marks, as a footnote's number does), its link says what it is to a screen
+reader, and both languages carry the same marks.
 """
 
 import copy
+import importlib
 import re
+import sys
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import unquote, urlsplit
 
 import pytest
-from bs4 import Tag
-from site_build import LANGUAGES, SiteBuild, html_pages, soup
+from bs4 import BeautifulSoup, Tag
+from site_build import EXTENSIONS, LANGUAGES, SiteBuild, html_pages, soup
 
 #: The elements read one by one: the smallest blocks of text a reader sees.
 BLOCKS = "p, pre, dt, h1, h2, h3, h4, caption"
@@ -133,3 +143,138 @@ def test_every_mention_of_the_sources_links_to_the_page_meant(
                 )
     assert mentions > 10, f"{language}: only {mentions} mentions of the sources found"
     assert not unlinked, "link the source meant:\n" + "\n".join(unlinked)
+
+
+def provenance() -> ModuleType:
+    """The extension itself: its kinds of marks, their labels and the hint."""
+    sys.path.insert(0, str(EXTENSIONS))
+    try:
+        return importlib.import_module("provenance")
+    finally:
+        sys.path.remove(str(EXTENSIONS))
+
+
+#: A mark's text block: where a sentence starts and ends.
+TEXT_BLOCK = ("p", "li", "dd", "dt", "td", "th", "caption", "h1", "h2", "h3", "h4")
+#: Where a sentence or a clause ends: the mark may stand after it.
+SENTENCE_END = re.compile(r"[.!?;…][)»”\"]*$")
+#: The punctuation that may close a marked phrase before its mark.
+CLOSING = '.,;:!?…)]»”"'
+#: Where this test puts the mark it looks at, in a copy of its block.
+HERE = "\u2063MARK\u2063"
+
+
+def kind_of(mark: Tag) -> str:
+    (kind,) = [
+        name[len("provenance-badge-") :] for name in mark["class"] if name != "provenance-badge"
+    ]
+    return kind
+
+
+def phrase_marks(page: BeautifulSoup) -> list[Tag]:
+    """The marks after a phrase (the role's), as opposed to an admonition's title."""
+    return page.select("article sup.provenance-badge")
+
+
+def around(mark: Tag) -> tuple[str, str]:
+    """The text of the mark's block before the mark and after it, other marks left out."""
+    block = mark.find_parent(TEXT_BLOCK)
+    assert block is not None, f"a mark outside a text block: {mark}"
+    index = next(n for n, tag in enumerate(block.select("sup.provenance-badge")) if tag is mark)
+    bare = copy.copy(block)
+    for number, other in enumerate(bare.select("sup.provenance-badge")):
+        if number == index:
+            other.replace_with(HERE)
+        else:
+            other.decompose()
+    before, after = " ".join(bare.get_text().split()).split(HERE)
+    return before.strip(), after.strip()
+
+
+def follows_its_phrase(mark: Tag) -> bool:
+    """The mark comes right after its marked phrase, or after the punctuation closing it."""
+    between = ""
+    for sibling in mark.previous_siblings:
+        if isinstance(sibling, Tag):
+            return "provenance" in sibling.get("class", []) and not between.strip(CLOSING)
+        between = str(sibling) + between
+    return False
+
+
+def marks_inside_sentences(root: Path) -> tuple[int, list[str]]:
+    """How many phrase marks a language has, and those that interrupt a sentence."""
+    count, problems = 0, []
+    for page in html_pages(root):
+        for mark in phrase_marks(soup(root / page)):
+            count += 1
+            before, after = around(mark)
+            if not follows_its_phrase(mark):
+                problems.append(f"{page}: the mark does not follow its phrase: …{before[-80:]}")
+            elif after and not SENTENCE_END.search(before):
+                problems.append(f"{page}: …{before[-70:]} [MARK] {after[:50]}…")
+    return count, problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_mark_interrupts_a_sentence(built_site: SiteBuild, language: str) -> None:
+    """A phrase's mark stands at the end of its block or after a sentence's or clause's end."""
+    count, problems = marks_inside_sentences(built_site.html / language)
+    assert count >= 15, f"{language}: only {count} marks after a phrase found"
+    assert not problems, (
+        "end the role at the end of its sentence (the mark follows the full stop):\n"
+        + "\n".join(problems)
+    )
+
+
+def accessible_name(link: Tag) -> str:
+    """The name a screen reader gives a link: aria-label, else its text, hidden text included."""
+    return link.get("aria-label") or " ".join(link.get_text().split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_mark_says_what_it_is_to_a_screen_reader(
+    built_site: SiteBuild, language: str
+) -> None:
+    extension = provenance()
+    hint = extension.HINT[language]
+    root = built_site.html / language
+    stylesheet = (root / "_static" / "site.css").read_text(encoding="utf-8")
+    hidden = re.search(r"\.provenance-hint \{([^}]*)\}", stylesheet)
+    assert hidden and "position: absolute" in hidden[1] and "clip-path: inset(50%)" in hidden[1]
+    problems, kinds = [], Counter()
+    for page in html_pages(root):
+        for mark in soup(root / page).select("article .provenance-badge"):
+            kind = kind_of(mark)
+            kinds[kind] += 1
+            label = extension.LABELS[kind][language]
+            (link,) = mark.select("a[href]")
+            visible = copy.copy(link)
+            for text in visible.select(".provenance-hint"):
+                text.decompose()
+            if accessible_name(link) != f"{label}{hint}".strip():
+                problems.append(f"{page}: a mark named {accessible_name(link)!r}")
+            if " ".join(visible.get_text().split()) != label:
+                problems.append(f"{page}: a mark showing {visible.get_text()!r}, not {label!r}")
+            target, fragment = urlsplit(link["href"]).path, unquote(urlsplit(link["href"]).fragment)
+            explained = soup((root / page).parent / target) if target else soup(root / page)
+            if not fragment or explained.find(id=fragment) is None:
+                problems.append(f"{page}: a mark linking to {link['href']}, which is not there")
+    assert set(kinds) == set(extension.KINDS), f"{language}: marks of each kind {kinds}"
+    assert not problems, "\n".join(problems)
+
+
+def test_both_languages_carry_the_same_marks(built_site: SiteBuild) -> None:
+    def marks(language: str) -> dict[str, Counter[tuple[str, str]]]:
+        root = built_site.html / language
+        return {
+            page: Counter(
+                (mark.name, kind_of(mark))
+                for mark in soup(root / page).select("article .provenance-badge")
+            )
+            for page in html_pages(root)
+        }
+
+    russian, english = marks("ru"), marks("en")
+    assert sum(russian.values(), Counter()), "no marks found"
+    different = [page for page in russian if russian[page] != english.get(page)]
+    assert not different, f"pages whose marks differ between ru and en: {different}"
