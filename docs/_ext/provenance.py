@@ -27,7 +27,7 @@ end at the end of a sentence or clause; tests/test_provenance.py checks it.) The
 is an admonition whose title is the mark. Every mark links to the explanation of the marks
 (the label ``provenance_target``, on the sandbox page), and its link's accessible name says
 what it is: the label, then words a screen reader reads and the eye does not see
-("Not documented by Kontur: what the marks mean"). The labels are the extension's, one per
+("Not documented by Kontur (what the marks mean)"). The labels are the extension's, one per
 language, translated once for every page (see ``labels``); the marked text itself is
 translated with its page. Everything here works from ``LABELS``: a new kind of mark is one
 more entry there, and a paragraph about it in the explanation.
@@ -52,7 +52,7 @@ LABELS: dict[str, Label] = {
 }
 KINDS = tuple(LABELS)
 #: What every mark's link leads to, for a screen reader: read after the kind's label.
-HINT: Label = {"ru": ": что значат пометки", "en": ": what the marks mean"}
+HINT: Label = {"ru": " (что значат пометки)", "en": " (what the marks mean)"}
 #: The punctuation that closes a marked phrase: the mark goes after it.
 CLOSING = re.compile(r"^[.,;:!?…)\]»”\"]+")
 
@@ -149,7 +149,7 @@ class PlaceMarks(SphinxTransform):
 
 
 class NameMarks(SphinxPostTransform):
-    """Give each mark's link the accessible name "<label>: what the marks mean".
+    """Give each mark's link the accessible name "<label> (what the marks mean)".
 
     The hint is text of the link that only the eye misses (the class ``provenance-hint``
     hides it visually in docs/_static/site.css): a screen reader, a text browser and a

@@ -1,0 +1,61 @@
+"""Provenance marks as chromium shows them and reads them out (docs/_ext/provenance.py).
+
+The built-site tests check the HTML; here chromium itself computes each mark's accessible
+name, as a screen reader gets it, and lays the mark out: the hint is read, not shown.
+"""
+
+import importlib
+import sys
+
+import pytest
+from browser_support import Served
+from playwright.sync_api import Page
+from site_build import EXTENSIONS, LANGUAGES
+
+#: A page with marks of both kinds: after a phrase and in an admonition's title.
+PAGE = "auth/token-lifetime.html"
+
+
+def provenance():  # noqa: ANN201 - the extension module
+    sys.path.insert(0, str(EXTENSIONS))
+    try:
+        return importlib.import_module("provenance")
+    finally:
+        sys.path.remove(str(EXTENSIONS))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_chromium_names_each_mark_and_hides_only_the_hint(
+    page: Page, served: Served, lang: str
+) -> None:
+    extension = provenance()
+    page.goto(served.url(f"{lang}/{PAGE}"))
+    marks = page.locator("article .provenance-badge a")
+    assert marks.count() >= 3
+    kinds = {
+        name.removeprefix("provenance-badge-")
+        for name in page.eval_on_selector_all(
+            "article .provenance-badge", "marks => marks.flatMap(m => [...m.classList])"
+        )
+    }
+    assert set(extension.KINDS) <= kinds
+
+    session = page.context.new_cdp_session(page)
+    tree = session.send("Accessibility.getFullAXTree")["nodes"]
+    names = [
+        node["name"]["value"]
+        for node in tree
+        if node.get("role", {}).get("value") == "link" and "name" in node
+    ]
+    labels = {extension.LABELS[kind][lang] for kind in extension.KINDS}
+    hint = " ".join(extension.HINT[lang].split())
+    named = [" ".join(name.split()) for name in names if name.startswith(tuple(labels))]
+    assert len(named) == marks.count(), names
+    assert all(name.removesuffix(f" {hint}") in labels for name in named), named
+    assert all(name.endswith(f" {hint}") for name in named), named
+
+    for index in range(marks.count()):
+        hint_box = marks.nth(index).locator(".provenance-hint").bounding_box()
+        label_box = marks.nth(index).locator(".std-ref").bounding_box()
+        assert hint_box is not None and hint_box["width"] <= 1 and hint_box["height"] <= 1
+        assert label_box is not None and label_box["width"] > 20
