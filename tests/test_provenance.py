@@ -16,18 +16,15 @@ reader, and both languages carry the same marks.
 """
 
 import copy
-import importlib
 import re
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from site_build import EXTENSIONS, LANGUAGES, SiteBuild, html_pages, soup
+from site_build import LANGUAGES, SiteBuild, extension, html_pages, soup
 
 #: The elements read one by one: the smallest blocks of text a reader sees.
 BLOCKS = "p, pre, dt, h1, h2, h3, h4, caption"
@@ -145,15 +142,6 @@ def test_every_mention_of_the_sources_links_to_the_page_meant(
     assert not unlinked, "link the source meant:\n" + "\n".join(unlinked)
 
 
-def provenance() -> ModuleType:
-    """The extension itself: its kinds of marks, their labels and the hint."""
-    sys.path.insert(0, str(EXTENSIONS))
-    try:
-        return importlib.import_module("provenance")
-    finally:
-        sys.path.remove(str(EXTENSIONS))
-
-
 #: A mark's text block: where a sentence starts and ends.
 TEXT_BLOCK = ("p", "li", "dd", "dt", "td", "th", "caption", "h1", "h2", "h3", "h4")
 #: Where a sentence or a clause ends: the mark may stand after it.
@@ -235,8 +223,8 @@ def accessible_name(link: Tag) -> str:
 def test_every_mark_says_what_it_is_to_a_screen_reader(
     built_site: SiteBuild, language: str
 ) -> None:
-    extension = provenance()
-    hint = extension.HINT[language]
+    provenance = extension("provenance")
+    hint = provenance.HINT[language]
     root = built_site.html / language
     stylesheet = (root / "_static" / "site.css").read_text(encoding="utf-8")
     hidden = re.search(r"\.provenance-hint \{([^}]*)\}", stylesheet)
@@ -246,7 +234,7 @@ def test_every_mark_says_what_it_is_to_a_screen_reader(
         for mark in soup(root / page).select("article .provenance-badge"):
             kind = kind_of(mark)
             kinds[kind] += 1
-            label = extension.LABELS[kind][language]
+            label = provenance.LABELS[kind][language]
             (link,) = mark.select("a[href]")
             visible = copy.copy(link)
             for text in visible.select(".provenance-hint"):
@@ -259,7 +247,7 @@ def test_every_mark_says_what_it_is_to_a_screen_reader(
             explained = soup((root / page).parent / target) if target else soup(root / page)
             if not fragment or explained.find(id=fragment) is None:
                 problems.append(f"{page}: a mark linking to {link['href']}, which is not there")
-    assert set(kinds) == set(extension.KINDS), f"{language}: marks of each kind {kinds}"
+    assert set(kinds) == set(provenance.KINDS), f"{language}: marks of each kind {kinds}"
     assert not problems, "\n".join(problems)
 
 

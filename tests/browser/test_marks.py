@@ -4,31 +4,20 @@ The built-site tests check the HTML; here chromium itself computes each mark's a
 name, as a screen reader gets it, and lays the mark out: the hint is read, not shown.
 """
 
-import importlib
-import sys
-
 import pytest
 from browser_support import Served
 from playwright.sync_api import Page
-from site_build import EXTENSIONS, LANGUAGES
+from site_build import LANGUAGES, extension
 
 #: A page with marks of both kinds: after a phrase and in an admonition's title.
 PAGE = "auth/token-lifetime.html"
-
-
-def provenance():  # noqa: ANN201 - the extension module
-    sys.path.insert(0, str(EXTENSIONS))
-    try:
-        return importlib.import_module("provenance")
-    finally:
-        sys.path.remove(str(EXTENSIONS))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_chromium_names_each_mark_and_hides_only_the_hint(
     page: Page, served: Served, lang: str
 ) -> None:
-    extension = provenance()
+    provenance = extension("provenance")
     page.goto(served.url(f"{lang}/{PAGE}"))
     marks = page.locator("article .provenance-badge a")
     assert marks.count() >= 3
@@ -38,7 +27,7 @@ def test_chromium_names_each_mark_and_hides_only_the_hint(
             "article .provenance-badge", "marks => marks.flatMap(m => [...m.classList])"
         )
     }
-    assert set(extension.KINDS) <= kinds
+    assert set(provenance.KINDS) <= kinds
 
     session = page.context.new_cdp_session(page)
     tree = session.send("Accessibility.getFullAXTree")["nodes"]
@@ -47,8 +36,8 @@ def test_chromium_names_each_mark_and_hides_only_the_hint(
         for node in tree
         if node.get("role", {}).get("value") == "link" and "name" in node
     ]
-    labels = {extension.LABELS[kind][lang] for kind in extension.KINDS}
-    hint = " ".join(extension.HINT[lang].split())
+    labels = {provenance.LABELS[kind][lang] for kind in provenance.KINDS}
+    hint = " ".join(provenance.HINT[lang].split())
     named = [" ".join(name.split()) for name in names if name.startswith(tuple(labels))]
     assert len(named) == marks.count(), names
     assert all(name.removesuffix(f" {hint}") in labels for name in named), named
