@@ -17,6 +17,7 @@ reader, and both languages carry the same marks.
 
 import copy
 import re
+import subprocess
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from site_build import LANGUAGES, SiteBuild, extension, html_pages, soup
+from site_build import EXTENSIONS, LANGUAGES, SPHINX_BUILD, SiteBuild, extension, html_pages, soup
 
 #: The elements read one by one: the smallest blocks of text a reader sees.
 BLOCKS = "p, pre, dt, h1, h2, h3, h4, caption"
@@ -266,3 +267,59 @@ def test_both_languages_carry_the_same_marks(built_site: SiteBuild) -> None:
     assert sum(russian.values(), Counter()), "no marks found"
     different = [page for page in russian if russian[page] != english.get(page)]
     assert not different, f"pages whose marks differ between ru and en: {different}"
+
+
+#: A small project with the extension and the section its marks link to.
+PROJECT_CONF = f"""
+import sys
+sys.path.insert(0, {str(EXTENSIONS)!r})
+extensions = ["provenance"]
+language = "ru"
+"""
+PROJECT_PAGE = """\
+Страница
+========
+
+.. _sandbox-marks:
+
+Пометки
+-------
+
+{text}
+"""
+
+
+def build_page(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """Build one page holding `text` as `make html` would (warnings are errors)."""
+    (tmp_path / "conf.py").write_text(PROJECT_CONF, encoding="utf-8")
+    (tmp_path / "index.rst").write_text(PROJECT_PAGE.format(text=text), encoding="utf-8")
+    return subprocess.run(
+        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", "-q", ".", "_build"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_mark_follows_the_punctuation_that_closes_its_phrase(tmp_path: Path) -> None:
+    result = build_page(tmp_path, "Срок :inferred:`сутки`. В песочнице (:sandbox:`так же`).")
+    assert result.returncode == 0, result.stderr
+    page = soup(tmp_path / "_build" / "index.html").select_one("article, body")
+    html = " ".join(str(page).split())
+    assert '<span class="provenance provenance-inferred">сутки</span>.<sup' in html
+    assert '<span class="provenance provenance-sandbox">так же</span>).<sup' in html
+    assert html.count('<span class="provenance-hint"> (что значат пометки)</span></a></sup>') == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ответ :inferred:`скорее всего 401`, как и везде.", "Ответ :inferred:`401` всегда."],
+    ids=["before a comma", "before more words"],
+)
+def test_a_mark_inside_a_sentence_fails_the_build_with_file_and_line(
+    tmp_path: Path, text: str
+) -> None:
+    result = build_page(tmp_path, text)
+    assert result.returncode != 0
+    assert "index.rst:9: WARNING: a mark inside a sentence" in result.stderr, result.stderr

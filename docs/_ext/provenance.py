@@ -42,6 +42,7 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.transforms import SphinxTransform
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 
@@ -55,6 +56,10 @@ KINDS = tuple(LABELS)
 HINT: Label = {"ru": " (что значат пометки)", "en": " (what the marks mean)"}
 #: The punctuation that closes a marked phrase: the mark goes after it.
 CLOSING = re.compile(r"^[.,;:!?…)\]»”\"]+")
+#: Punctuation that ends a sentence or a clause: a mark after it interrupts nothing.
+SENTENCE_END = re.compile(r"[.!?;…][)\]»”\"]*$")
+
+logger = logging.getLogger(__name__)
 
 
 def label(kind: str, language: str) -> str:
@@ -125,27 +130,48 @@ def is_phrase_mark(node: nodes.Node) -> bool:
 class PlaceMarks(SphinxTransform):
     """Move each phrase's mark after the punctuation that closes the phrase.
 
-    ``:inferred:`...`.`` reads as the phrase, the full stop, then the mark. Runs on the
-    translated text: after the translation (``Locale``, priority 20) replaced the paragraphs.
+    ``:inferred:`...`.`` reads as the phrase, the full stop, then the mark. A mark that
+    would still stand inside a sentence (the role ends before a comma, or before more words)
+    is a warning that names the page and line: the role should end with its sentence. Runs
+    on the translated text: after the translation (``Locale``, priority 20) put it in.
     """
 
     default_priority = 500
 
     def apply(self) -> None:
         for mark in list(self.document.findall(is_phrase_mark)):
+            closing = self.move_past_closing_punctuation(mark)
             parent = mark.parent
-            after = parent.index(mark) + 1
-            if after == len(parent) or not isinstance(parent[after], nodes.Text):
-                continue
-            text = parent[after].astext()
-            closing = CLOSING.match(text)
-            if not closing:
-                continue
-            if text[closing.end() :]:
-                parent[after] = nodes.Text(text[closing.end() :])
-            else:
-                del parent[after]
-            parent.insert(after - 1, nodes.Text(closing.group()))
+            following = parent[parent.index(mark) + 1 :]
+            rest = "".join(node.astext() for node in following if not is_phrase_mark(node))
+            if rest.strip() and not SENTENCE_END.search(closing):
+                logger.warning(
+                    "a mark inside a sentence (%s, before %r): end the role with its "
+                    "sentence or clause, so that the mark follows the full stop",
+                    self.config.language,
+                    rest.strip()[:40],
+                    location=mark,
+                    type="provenance",
+                    subtype="placement",
+                )
+
+    @staticmethod
+    def move_past_closing_punctuation(mark: nodes.Element) -> str:
+        """Put the punctuation right after the mark before it; return that punctuation."""
+        parent = mark.parent
+        after = parent.index(mark) + 1
+        if after == len(parent) or not isinstance(parent[after], nodes.Text):
+            return ""
+        text = parent[after].astext()
+        closing = CLOSING.match(text)
+        if not closing:
+            return ""
+        if text[closing.end() :]:
+            parent[after] = nodes.Text(text[closing.end() :])
+        else:
+            del parent[after]
+        parent.insert(after - 1, nodes.Text(closing.group()))
+        return closing.group()
 
 
 class NameMarks(SphinxPostTransform):
