@@ -28,7 +28,7 @@ from extern_stub.server import SEED_ON_NETWORK, PortUnavailableError, StubServer
 
 #: The documented ports; the exports a person pastes rely on them.
 DEFAULT_PORTS = {"test": 8401, "production": 8402}
-#: How ``make stub`` spells each port option.
+#: How ``make stub``, in a copy of the documentation's repository, spells each port option.
 MAKE_VARIABLES = {"test": "STUB_TEST_PORT", "production": "STUB_PRODUCTION_PORT"}
 
 
@@ -151,11 +151,17 @@ def guide(stub: StubServer) -> str:
 
 
 def port_advice(error: PortUnavailableError) -> str:
-    """One line: which port is unavailable, and how to choose another."""
+    """One line: which port is unavailable, and how to choose another.
+
+    The command a reader of the sandbox page runs comes first; ``make stub`` is only in a
+    copy of the documentation's repository.
+    """
+    program = program_name()
     return (
-        f"{program_name()}: port {error.port} of the {error.site} environment is unavailable "
-        f"({error.reason.rstrip('.')}): choose another with --{error.site}-port PORT "
-        f"(make stub {MAKE_VARIABLES[error.site]}=PORT), 0 for any free port"
+        f"{program}: port {error.port} of the {error.site} environment is unavailable "
+        f"({error.reason.rstrip('.')}): choose another with {program} --{error.site}-port PORT, "
+        f"0 for any free port (in the documentation's repository: "
+        f"make stub {MAKE_VARIABLES[error.site]}=PORT)"
     )
 
 

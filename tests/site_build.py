@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from bs4 import BeautifulSoup
@@ -137,15 +138,20 @@ def _parsed(path: Path, _mtime_ns: int, _size: int) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
+def extension(name: str) -> ModuleType:
+    """One of the site's extensions (docs/_ext/<name>.py), imported."""
+    sys.path.insert(0, str(EXTENSIONS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(EXTENSIONS))
+
+
 def extension_labels() -> dict[str, dict[str, dict[str, str]]]:
     """Every extension's table of labels (docs/_ext/labels.py): its file -> ``LABELS``."""
     found = {}
-    sys.path.insert(0, str(EXTENSIONS))
-    try:
-        for path in sorted(EXTENSIONS.glob("*.py")):
-            table = getattr(importlib.import_module(path.stem), "LABELS", None)
-            if table:
-                found[str(path.relative_to(REPO))] = table
-    finally:
-        sys.path.remove(str(EXTENSIONS))
+    for path in sorted(EXTENSIONS.glob("*.py")):
+        table = getattr(extension(path.stem), "LABELS", None)
+        if table:
+            found[str(path.relative_to(REPO))] = table
     return found

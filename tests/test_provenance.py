@@ -13,18 +13,35 @@ definition: each is shown under the caption "What the example prints in the sand
 What the pages do say about Kontur's servers has its source beside it: every link out of a
 page's text is an address that docs/sources.toml lists (the sources of the facts the site
 is written from), and a mark that rests on one source links to that source.
+
+A mark is read, not only looked at: it never interrupts a sentence (it follows the sentence
+or clause it marks, as a footnote's number does), its link says what it is to a screen
+reader, and both languages carry the same marks.
 """
 
 import copy
 import importlib
 import re
+import subprocess
 import sys
 import tomllib
+from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
-from bs4 import Tag
-from site_build import EXTENSIONS, LANGUAGES, REPO, SiteBuild, html_pages, soup
+from bs4 import BeautifulSoup, Tag
+from site_build import (
+    EXTENSIONS,
+    LANGUAGES,
+    REPO,
+    SPHINX_BUILD,
+    SiteBuild,
+    extension,
+    html_pages,
+    soup,
+)
 
 #: The elements read one by one: the smallest blocks of text a reader sees.
 BLOCKS = "p, pre, dt, h1, h2, h3, h4, caption"
@@ -219,3 +236,185 @@ def test_every_mark_resting_on_a_source_links_to_it(built_site: SiteBuild, langu
                 problems.append(f"{language}/{page}: {kind} without a link to it: {text!r}")
     assert checked >= 3, f"{language}: only {checked} marks resting on a source found"
     assert not problems, "\n".join(problems)
+
+
+#: A mark's text block: where a sentence starts and ends.
+TEXT_BLOCK = ("p", "li", "dd", "dt", "td", "th", "caption", "h1", "h2", "h3", "h4")
+#: Where a sentence or a clause ends: the mark may stand after it.
+SENTENCE_END = re.compile(r"[.!?;…][)»”\"]*$")
+#: The punctuation that may close a marked phrase before its mark.
+CLOSING = '.,;:!?…)]»”"'
+#: Where this test puts the mark it looks at, in a copy of its block.
+HERE = "\u2063MARK\u2063"
+
+
+def kind_of(mark: Tag) -> str:
+    (kind,) = [
+        name[len("provenance-badge-") :] for name in mark["class"] if name != "provenance-badge"
+    ]
+    return kind
+
+
+def phrase_marks(page: BeautifulSoup) -> list[Tag]:
+    """The marks after a phrase (the role's), as opposed to an admonition's title."""
+    return page.select("article sup.provenance-badge")
+
+
+def around(mark: Tag) -> tuple[str, str]:
+    """The text of the mark's block before the mark and after it, other marks left out."""
+    block = mark.find_parent(TEXT_BLOCK)
+    assert block is not None, f"a mark outside a text block: {mark}"
+    index = next(n for n, tag in enumerate(block.select("sup.provenance-badge")) if tag is mark)
+    bare = copy.copy(block)
+    for number, other in enumerate(bare.select("sup.provenance-badge")):
+        if number == index:
+            other.replace_with(HERE)
+        else:
+            other.decompose()
+    before, after = " ".join(bare.get_text().split()).split(HERE)
+    return before.strip(), after.strip()
+
+
+def follows_its_phrase(mark: Tag) -> bool:
+    """The mark comes right after its marked phrase, or after the punctuation closing it."""
+    between = ""
+    for sibling in mark.previous_siblings:
+        if isinstance(sibling, Tag):
+            return "provenance" in sibling.get("class", []) and not between.strip(CLOSING)
+        between = str(sibling) + between
+    return False
+
+
+def marks_inside_sentences(root: Path) -> tuple[int, list[str]]:
+    """How many phrase marks a language has, and those that interrupt a sentence."""
+    count, problems = 0, []
+    for page in html_pages(root):
+        for mark in phrase_marks(soup(root / page)):
+            count += 1
+            before, after = around(mark)
+            if not follows_its_phrase(mark):
+                problems.append(f"{page}: the mark does not follow its phrase: …{before[-80:]}")
+            elif after and not SENTENCE_END.search(before):
+                problems.append(f"{page}: …{before[-70:]} [MARK] {after[:50]}…")
+    return count, problems
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_mark_interrupts_a_sentence(built_site: SiteBuild, language: str) -> None:
+    """A phrase's mark stands at the end of its block or after a sentence's or clause's end."""
+    count, problems = marks_inside_sentences(built_site.html / language)
+    assert count >= 15, f"{language}: only {count} marks after a phrase found"
+    assert not problems, (
+        "end the role at the end of its sentence (the mark follows the full stop):\n"
+        + "\n".join(problems)
+    )
+
+
+def accessible_name(link: Tag) -> str:
+    """The name a screen reader gives a link: aria-label, else its text, hidden text included."""
+    return link.get("aria-label") or " ".join(link.get_text().split())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_mark_says_what_it_is_to_a_screen_reader(
+    built_site: SiteBuild, language: str
+) -> None:
+    provenance = extension("provenance")
+    hint = provenance.HINT[language]
+    root = built_site.html / language
+    stylesheet = (root / "_static" / "site.css").read_text(encoding="utf-8")
+    hidden = re.search(r"\.provenance-hint \{([^}]*)\}", stylesheet)
+    assert hidden and "position: absolute" in hidden[1] and "clip-path: inset(50%)" in hidden[1]
+    problems, kinds = [], Counter()
+    for page in html_pages(root):
+        for mark in soup(root / page).select("article .provenance-badge"):
+            kind = kind_of(mark)
+            kinds[kind] += 1
+            label = provenance.LABELS[kind][language]
+            (link,) = mark.select("a[href]")
+            visible = copy.copy(link)
+            for text in visible.select(".provenance-hint"):
+                text.decompose()
+            if accessible_name(link) != " ".join(f"{label}{hint}".split()):
+                problems.append(f"{page}: a mark named {accessible_name(link)!r}")
+            if " ".join(visible.get_text().split()) != label:
+                problems.append(f"{page}: a mark showing {visible.get_text()!r}, not {label!r}")
+            target, fragment = urlsplit(link["href"]).path, unquote(urlsplit(link["href"]).fragment)
+            explained = soup((root / page).parent / target) if target else soup(root / page)
+            if not fragment or explained.find(id=fragment) is None:
+                problems.append(f"{page}: a mark linking to {link['href']}, which is not there")
+    assert set(kinds) == set(provenance.KINDS), f"{language}: marks of each kind {kinds}"
+    assert not problems, "\n".join(problems)
+
+
+def test_both_languages_carry_the_same_marks(built_site: SiteBuild) -> None:
+    def marks(language: str) -> dict[str, Counter[tuple[str, str]]]:
+        root = built_site.html / language
+        return {
+            page: Counter(
+                (mark.name, kind_of(mark))
+                for mark in soup(root / page).select("article .provenance-badge")
+            )
+            for page in html_pages(root)
+        }
+
+    russian, english = marks("ru"), marks("en")
+    assert sum(russian.values(), Counter()), "no marks found"
+    different = [page for page in russian if russian[page] != english.get(page)]
+    assert not different, f"pages whose marks differ between ru and en: {different}"
+
+
+#: A small project with the extension and the section its marks link to.
+PROJECT_CONF = f"""
+import sys
+sys.path.insert(0, {str(EXTENSIONS)!r})
+extensions = ["provenance"]
+language = "ru"
+"""
+PROJECT_PAGE = """\
+Страница
+========
+
+.. _sandbox-marks:
+
+Пометки
+-------
+
+{text}
+"""
+
+
+def build_page(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    """Build one page holding `text` as `make html` would (warnings are errors)."""
+    (tmp_path / "conf.py").write_text(PROJECT_CONF, encoding="utf-8")
+    (tmp_path / "index.rst").write_text(PROJECT_PAGE.format(text=text), encoding="utf-8")
+    return subprocess.run(
+        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", "-q", ".", "_build"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_mark_follows_the_punctuation_that_closes_its_phrase(tmp_path: Path) -> None:
+    result = build_page(tmp_path, "Срок :inferred:`сутки`. В песочнице (:sandbox:`так же`).")
+    assert result.returncode == 0, result.stderr
+    page = soup(tmp_path / "_build" / "index.html").select_one("article, body")
+    html = " ".join(str(page).split())
+    assert '<span class="provenance provenance-inferred">сутки</span>.<sup' in html
+    assert '<span class="provenance provenance-sandbox">так же</span>).<sup' in html
+    assert html.count('<span class="provenance-hint"> (что значат пометки)</span></a></sup>') == 2
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ответ :inferred:`скорее всего 401`, как и везде.", "Ответ :inferred:`401` всегда."],
+    ids=["before a comma", "before more words"],
+)
+def test_a_mark_inside_a_sentence_fails_the_build_with_file_and_line(
+    tmp_path: Path, text: str
+) -> None:
+    result = build_page(tmp_path, text)
+    assert result.returncode != 0
+    assert "index.rst:9: WARNING: a mark inside a sentence" in result.stderr, result.stderr
