@@ -165,5 +165,7 @@ def run(bench: Bench) -> None:
                 bench.judge(bench.row(what, "failed", target=f">= {target}"), False)
                 continue
             score, where = min((result[category], where) for result, where in found)
+            if all(result[category] == score for result, _ in found):
+                where = "every page"
             row = bench.row(what, f"{score} ({where})", target=f">= {target}", runs=len(found))
             bench.judge(row, score >= target)
