@@ -36,7 +36,8 @@ LANGUAGES  := ru en
 # Warnings are errors, nitpicky references, and every problem reported before failing.
 STRICT     := --fail-on-warning --keep-going -n
 READY      := $(VENV)/.installed
-# newman, pinned in package-lock.json, runs the Postman collection in the tests.
+# From npm, pinned in package-lock.json: newman runs the Postman collection in the tests,
+# axe-core checks every page in the browser tests, Lighthouse scores the site in make bench.
 NODE_READY := node_modules/.installed
 
 .DEFAULT_GOAL := help
@@ -57,7 +58,7 @@ $(NODE_READY): package.json package-lock.json
 	touch $@
 
 .PHONY: node
-node: $(NODE_READY)  ## install newman (pinned in package-lock.json) for the Postman collection's tests
+node: $(NODE_READY)  ## install newman, axe-core and Lighthouse (pinned in package-lock.json)
 
 .PHONY: venv
 venv: $(READY)  ## create .venv and install the pinned dependencies
@@ -151,7 +152,7 @@ doctest: $(READY)  ## run the pages' Python sessions against a seeded stub; fail
 		$(SPHINXBUILD) -c . -b doctest -d $(BUILDDIR)/doctrees/doctest $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/doctest
 
 .PHONY: bench
-bench: $(READY)  ## time builds, tests and the stub against plain Sphinx (BENCH_RUNS=3, BENCH_QUICK=1)
+bench: $(READY) $(NODE_READY)  ## time builds, tests and the stub against plain Sphinx, score pages with Lighthouse (BENCH_RUNS=3, BENCH_QUICK=1)
 	$(BIN)/python -m bench
 
 .PHONY: mutate

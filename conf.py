@@ -29,12 +29,14 @@ extensions = [
     "sphinx_tabs.tabs",
     "sphinx_copybutton",
     "language_links",
+    "accessibility",  # heading levels in the navigation, keyboard-reachable scrolling blocks
     "examples",  # `.. example::`: snippets/ in language tabs with their recorded output
     "downloads",  # the sandbox package, the examples zip, the Postman files, built and linked
     "provenance",  # `:inferred:`/`:sandbox:` marks for what Kontur's documentation does not say
     "foreign",  # `:ru:`: a Russian phrase on the English site (a button label), lang="ru"
     "notfound.extension",  # a 404.html per language that works at any depth
     "sphinxext.opengraph",  # og: meta tags for link previews
+    "descriptions",  # each page's description: whole sentences of its opening
     "navigation_cache",  # furo's sidebar built once per folder, not once per page
     "translation_state",  # an untranslated or fuzzy message fails the English build
     "page_cache",  # examples and translations parsed, code highlighted, words stemmed once

@@ -20,7 +20,7 @@ options of ``python -m bench --help``:
     is steadier than a median of short ones;
 ``BENCH_ONLY`` (all)
     comma-separated parts: ``builds``, ``test``, ``stub``, ``scale``, ``mutation`` (the
-    kill ratio of the last ``make mutate``);
+    kill ratio of the last ``make mutate``), ``lighthouse`` (its four scores of the site);
 ``BENCH_STRICT`` (unset)
     ``1``: exit with status 1 when a target is missed, not only when something fails;
 ``BENCH_MAKE_ARGS`` (none)
@@ -33,7 +33,7 @@ import argparse
 import shlex
 from collections.abc import Callable, Sequence
 
-from bench import builds, mutation, sandbox, scale, suite
+from bench import builds, lighthouse, mutation, sandbox, scale, suite
 from bench.harness import Bench, Settings
 
 #: The parts of the benchmark, in the order they run: each fills in rows of the table.
@@ -43,6 +43,7 @@ PARTS: dict[str, Callable[[Bench], None]] = {
     "stub": sandbox.run,
     "scale": scale.run,
     "mutation": mutation.run,
+    "lighthouse": lighthouse.run,
 }
 
 

@@ -3,13 +3,17 @@
 `make bench` itself takes minutes and is never run here; no figure is judged here either.
 """
 
+import gzip
+import http.client
+import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import polib
 import pytest
 
-from bench import baseline, builds, report, sandbox, scale, suite
+from bench import baseline, builds, lighthouse, report, sandbox, scale, suite
 from bench.harness import Bench
 from bench.options import settings_from
 
@@ -221,3 +225,54 @@ def test_the_scale_part_builds_with_the_site_and_plain_furo(tmp_path: Path) -> N
     assert rows["scale +2: site, RU + EN"].result in {"pass", "FAIL"}  # judged, not asserted
     assert "x the site's" in rows["scale +2: plain Sphinx + furo, RU"].value
     assert all(row.memory.endswith("MiB") for row in rows.values())
+
+
+def fetch(base: str, path: str, encoding: str = "") -> tuple[str | None, bytes]:
+    """GET ``path``: (Content-Encoding, body)."""
+    connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=10)
+    connection.request("GET", path, headers={"Accept-Encoding": encoding} if encoding else {})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.headers["Content-Encoding"], body
+
+
+def test_lighthouse_sees_the_site_compressed_as_a_static_host_serves_it(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    page = "<!doctype html><title>t</title>" + "<p>text</p>" * 100
+    (tmp_path / "en" / "index.html").write_text(page, encoding="utf-8")
+    (tmp_path / "en" / "logo.png").write_bytes(b"\x89PNG")
+    with lighthouse.serve_compressed(tmp_path) as base:
+        encoding, body = fetch(base, "/en/", "gzip, deflate")
+        assert (encoding, gzip.decompress(body).decode()) == ("gzip", page)
+        assert fetch(base, "/en/index.html") == (None, page.encode())
+        assert fetch(base, "/en/logo.png", "gzip") == (None, b"\x89PNG")  # compressed already
+
+
+def test_lighthouse_scores_and_lost_points_are_read_from_its_report(tmp_path: Path) -> None:
+    report_file = tmp_path / "report.json"
+    categories = {
+        name: {"score": score, "auditRefs": [{"id": f"{name}-audit", "weight": 1}]}
+        for name, score in zip(lighthouse.TARGETS, (0.954, 1, 1, 0.92), strict=True)
+    }
+    audits = {
+        "performance-audit": {"id": "performance-audit", "title": "Slow", "score": 0.5},
+        "seo-audit": {"id": "seo-audit", "title": "Invalid hreflang", "score": 0},
+        "accessibility-audit": {"id": "accessibility-audit", "title": "Fine", "score": 1},
+    }
+    report_file.write_text(json.dumps({"categories": categories, "audits": audits}))
+    assert lighthouse.scores(report_file) == {
+        "performance": 95,
+        "accessibility": 100,
+        "best-practices": 100,
+        "seo": 92,
+    }
+    assert lighthouse.failing_audits(report_file) == [
+        "performance-audit (Slow)",
+        "seo-audit (Invalid hreflang)",
+    ]
+    desktop = lighthouse.lighthouse_command("http://x/", "desktop", report_file)
+    assert "--preset=desktop" in desktop
+    assert "--preset=desktop" not in lighthouse.lighthouse_command(
+        "http://x/", "mobile", report_file
+    )

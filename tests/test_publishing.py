@@ -93,6 +93,48 @@ def test_every_page_has_opengraph_tags_and_the_favicon(built_site: SiteBuild, la
     assert (root / "_static/favicon.svg").read_bytes().startswith(b"<svg")
 
 
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Punctuation run together or after a space ("API;, the", "token..", "( client_id"), and
+# the ellipsis sphinxext-opengraph puts where it cuts a text short.
+GARBLED = re.compile(r"[;,:.]\s*[;,:]|[;,:]\s*\.|\.\.|\s[;,:.)]|\(\s|…$")
+
+
+def page_text(page: Path) -> str:
+    """What a reader reads on the page (its article), on one line, in small letters."""
+    text = " ".join(soup(page).select_one("article").get_text(" ").split()).lower()
+    # get_text(" ") spaces every element: "(see <a>the page</a>)." reads "( see the page ) ."
+    return re.sub(r"\(\s+", "(", re.sub(r"\s+([).,;:])", r"\1", text))
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_page_is_described_in_sentences_of_its_language(
+    built_site: SiteBuild, lang: str
+) -> None:
+    """Search engines and link previews show the description: whole sentences of the page,
+    punctuated as written, in the page's language; the same in meta and OpenGraph."""
+    root = built_site.html / lang
+    names = sorted(set(html_pages(root)) - {"search.html", "genindex.html"})
+    assert "api-key.html" in names
+    problems = []
+    for name in names:
+        page = soup(root / name)
+        (meta,) = page.select("meta[name=description]")
+        description = meta["content"]
+        assert page.select_one("meta[property='og:description']")["content"] == description
+        if not description.endswith((".", "!", "?")) or not 40 <= len(description) <= 300:
+            problems.append(f"{name}: not whole sentences: {description!r}")
+        if found := GARBLED.search(description):
+            problems.append(f"{name}: {found.group()!r} in {description!r}")
+        if bool(CYRILLIC.search(description)) != (lang == "ru"):
+            problems.append(f"{name}: not in the page's language: {description!r}")
+        # Every clause is the page's own text, not cut short or run into the next block.
+        text = page_text(root / name)
+        for clause in re.split(r"(?<=[.;!?])\s+", description):
+            if clause.lower().rstrip(".;!?") not in text:
+                problems.append(f"{name}: {clause!r} is not on the page")
+    assert not problems, "\n".join(problems)
+
+
 def test_local_build_has_no_sitemap(built_site: SiteBuild) -> None:
     """Without a known address a sitemap would hold relative URLs, which it must not."""
     for lang in LANGUAGES:

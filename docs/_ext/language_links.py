@@ -3,8 +3,9 @@
 Every page gets, in its template context, ``language_links``: one entry per
 language in ``conf.languages`` with a relative link to the same page in that
 language. The templates turn them into the switcher and into
-``<link rel="alternate" hreflang>`` tags. Where the site's address is known
-(``site_url_template``, set in conf.py), the hreflang links are absolute.
+``<link rel="alternate" hreflang>`` tags. Those are only written where the site's
+address is known (``site_url_template``, set in conf.py): an alternate must be an
+absolute URL, so a local build has none.
 """
 
 import posixpath
@@ -40,7 +41,7 @@ def add_language_links(
                 "code": code,
                 "label": label,
                 "href": href,
-                "absolute": f"{template.format(lang=code)}{pagename}{suffix}" if template else href,
+                "absolute": f"{template.format(lang=code)}{pagename}{suffix}" if template else "",
                 "current": code == app.config.language,
             }
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import ConsoleMessage, Page
-from site_build import LANGUAGES, html_pages
+from site_build import LANGUAGES, REPO, html_pages
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -22,6 +22,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DESKTOP = {"width": 1280, "height": 800}
+# axe-core, pinned in package-lock.json (`make node` installs it).
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+# What axe checks: WCAG 2.1 A and AA, and its best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 PHONE = {"width": 390, "height": 844}
 
 # Two pages with group tabs (Python | curl, and test | production), a code block with
@@ -155,3 +159,21 @@ class ConsoleErrors:
 def site_pages(root: Path) -> list[str]:
     """Every page of one language, relative to the site root (`ru/api-key.html`)."""
     return [f"{root.name}/{page}" for page in html_pages(root)]
+
+
+def axe_violations(page: Page) -> list[str]:
+    """What axe-core finds wrong with the page as it is now, one line per rule broken.
+
+    axe must be in the page: ``context.add_init_script(path=AXE)``.
+    """
+    violations = page.evaluate(
+        """tags => axe.run(document, {runOnly: {type: "tag", values: tags},
+                                      resultTypes: ["violations"]})
+            .then(result => result.violations.map(v => [
+                v.id, v.impact, v.help, v.nodes.map(n => n.target.join(" "))]))""",
+        AXE_TAGS,
+    )
+    return [
+        f"{rule} ({impact}): {help}: {', '.join(targets[:5])}"
+        for rule, impact, help, targets in violations
+    ]

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TABS_PAGE, Served, serve
+from browser_support import AXE, CHROMIUM, CHROMIUM_ARGS, DESKTOP, TABS_PAGE, Served, serve
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from site_build import REPO, RUSSIAN_ONLY, SiteBuild, built_once, make_html
 
@@ -57,6 +57,17 @@ def playwright() -> Iterator[Playwright]:
         pytest.skip(message)
     with sync_playwright() as driver:
         yield driver
+
+
+@pytest.fixture(scope="session")
+def axe() -> Path:
+    """axe-core's script, to inject into pages; missing: skip, or fail when CI is set."""
+    if not AXE.is_file():
+        message = f"{AXE} is missing: run `make node` (npm ci)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from browser_support import DESKTOP, PHONE, ConsoleErrors, Served, site_pages
+from browser_support import DESKTOP, PHONE, ConsoleErrors, Served, axe_violations, site_pages
 from playwright.sync_api import Browser, BrowserContext, Page
 from site_build import LANGUAGES
 from snippets_runner import LANGUAGES as EXAMPLE_LANGUAGES
@@ -29,41 +29,49 @@ def shot_name(path: str, kind: str) -> str:
     return path.removesuffix(".html").replace("/", "_") + f"-{kind}.png"
 
 
+@pytest.mark.parametrize("kind", ["desktop", "phone"])
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_every_page_loads_cleanly_on_desktop_and_phone(
-    browser: Browser, served: Served, screenshots: Path, lang: str
+def test_every_page_loads_cleanly_and_accessibly(
+    browser: Browser, served: Served, screenshots: Path, axe: Path, lang: str, kind: str
 ) -> None:
-    """No console errors, no horizontal scrolling on a phone; a screenshot of each."""
+    """No console errors, no axe-core violation in the light or the dark colour scheme,
+    no horizontal scrolling on a phone; a screenshot of each. One browser page visits
+    every page of the language (test workers share out the languages and screen sizes)."""
     pages = site_pages(served.root / lang)
     assert f"{lang}/api-key.html" in pages
     problems = []
-    for kind, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        phone = kind == "phone"
-        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
-        page = context.new_page()
-        console = ConsoleErrors(page)
-        for path in pages:
-            response = page.goto(served.url(path), wait_until="load")
-            assert response is not None
-            if response.status != 200:
-                problems.append(f"{path}: HTTP {response.status}")
-            page.screenshot(path=screenshots / shot_name(path, kind), full_page=True)
-            problems += [f"{path} ({kind}): console: {text} {url}" for text, url in console.take()]
-            if phone:
-                width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-                if width[0] > width[1]:
-                    problems.append(f"{path}: {width[0]}px wide on a {width[1]}px phone screen")
-                # Every tab of a row (six languages) is on the screen: the row wraps.
-                off_screen = page.eval_on_selector_all(
-                    ".sphinx-tabs-tab",
-                    """tabs => tabs.filter(t => t.offsetParent !== null).filter(t => {
-                        const box = t.getBoundingClientRect();
-                        return box.left < 0 || box.right > window.innerWidth;
-                    }).map(t => t.textContent.trim())""",
-                )
-                if off_screen:
-                    problems.append(f"{path}: tabs off a phone screen: {off_screen}")
-        context.close()
+    phone = kind == "phone"
+    viewport = PHONE if phone else DESKTOP
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    context.add_init_script(path=axe)
+    page = context.new_page()
+    console = ConsoleErrors(page)
+    for path in pages:
+        page.emulate_media(color_scheme="light")
+        response = page.goto(served.url(path), wait_until="load")
+        assert response is not None
+        if response.status != 200:
+            problems.append(f"{path}: HTTP {response.status}")
+        page.screenshot(path=screenshots / shot_name(path, kind), full_page=True)
+        for scheme in ("light", "dark"):  # furo follows the system's scheme by default
+            page.emulate_media(color_scheme=scheme)
+            problems += [f"{path} ({kind}, {scheme}): {v}" for v in axe_violations(page)]
+        problems += [f"{path} ({kind}): console: {text} {url}" for text, url in console.take()]
+        if phone:
+            width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            if width[0] > width[1]:
+                problems.append(f"{path}: {width[0]}px wide on a {width[1]}px phone screen")
+            # Every tab of a row (six languages) is on the screen: the row wraps.
+            off_screen = page.eval_on_selector_all(
+                ".sphinx-tabs-tab",
+                """tabs => tabs.filter(t => t.offsetParent !== null).filter(t => {
+                    const box = t.getBoundingClientRect();
+                    return box.left < 0 || box.right > window.innerWidth;
+                }).map(t => t.textContent.trim())""",
+            )
+            if off_screen:
+                problems.append(f"{path}: tabs off a phone screen: {off_screen}")
+    context.close()
     assert not problems, "\n".join(problems)
 
 
@@ -340,3 +348,82 @@ def test_markdown_link_is_on_screen_and_reached_by_keyboard(
         assert twin.status == 200, kind
         assert "# Client Credentials" in twin.text(), kind
         context.close()
+
+
+# The focused element: its role, label, and whether it is selected (a tab) or shown.
+FOCUSED = """() => {
+  const el = document.activeElement;
+  return [el.getAttribute("role"), el.textContent.trim().slice(0, 40),
+          el.getAttribute("aria-selected")];
+}"""
+# Per row of tabs: the labels of the tabs in the Tab order (tabindex 0), and of the selected.
+ROWS = """() => [...document.querySelectorAll('[role="tablist"]')].map(row => {
+  const tabs = [...row.querySelectorAll('[role="tab"]')];
+  const label = t => t.textContent.trim();
+  return [tabs.filter(t => t.tabIndex === 0).map(label),
+          tabs.filter(t => t.getAttribute("aria-selected") === "true").map(label)];
+})"""
+
+
+def test_tabs_follow_the_arrow_keys(page: Page, tabs_site: Served) -> None:
+    """The WAI-ARIA tabs pattern: arrows, Home and End move to a tab and show it; each row
+    has one Tab stop, its selected tab; Tab goes on to the panel shown."""
+    page.goto(tabs_site.url("en/tabs-a.html"))
+    rows = page.evaluate(ROWS)
+    assert rows[0] == [[PYTHON], [PYTHON]], rows
+    page.locator('[role="tab"]', has_text=PYTHON).first.focus()
+    for key, label in (
+        ("ArrowRight", CURL),
+        ("ArrowRight", PYTHON),  # wraps around
+        ("ArrowLeft", CURL),
+        ("Home", PYTHON),
+        ("End", CURL),
+    ):
+        page.keyboard.press(key)
+        assert page.evaluate(FOCUSED) == ["tab", label, "true"], key
+        rows = page.evaluate(ROWS)
+        # The examples' rows (first and third) switch together; each keeps one Tab stop.
+        assert rows[0] == rows[2] == [[label], [label]], (key, rows)
+    page.keyboard.press("Tab")
+    role, text, _ = page.evaluate(FOCUSED)
+    assert role == "tabpanel", "Tab"
+    assert text.startswith("curl https://example.test/tabs-a/one"), "Tab: not the panel shown"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED) == ["tab", CURL, "true"], "Shift+Tab"
+    # A click moves the Tab stop too, in every row of the group.
+    page.locator('[role="tab"]', has_text=PYTHON).nth(1).click()
+    rows = page.evaluate(ROWS)
+    assert rows[0] == rows[2] == [[PYTHON], [PYTHON]], rows
+
+
+def test_code_that_scrolls_is_reachable_and_scrolls_by_keyboard(
+    browser: Browser, served: Served
+) -> None:
+    """On a phone a long line scrolls inside its block: Tab reaches the block (named), and
+    the arrow keys scroll it."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(served.url("en/auth/client-credentials.html"))
+    block = page.locator(".highlight pre[tabindex='0']:visible").first
+    block.wait_for()  # made a Tab stop once laid out, when it turns out to scroll
+    assert block.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert block.get_attribute("role") == "group"
+    # Named after what it is and the tab it shows under ("Code: Python").
+    tab = block.evaluate(
+        """el => document.getElementById(
+             el.closest("[role=tabpanel]").getAttribute("aria-labelledby")).textContent.trim()"""
+    )
+    assert block.get_attribute("aria-label") == f"Code: {tab}"
+    block.focus()
+    assert block.evaluate("el => el.scrollLeft") == 0
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    assert block.evaluate("el => el.scrollLeft") > 0, "the arrow keys do not scroll the code"
+    # A block that fits its width is no Tab stop.
+    narrow = page.evaluate(
+        """() => [...document.querySelectorAll(".highlight pre")].filter(
+             el => el.offsetParent && el.scrollWidth <= el.clientWidth && el.tabIndex === 0
+           ).length"""
+    )
+    assert narrow == 0
+    context.close()
