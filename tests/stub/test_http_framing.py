@@ -8,7 +8,7 @@ import socket
 import urllib.parse
 
 import pytest
-from stub_helpers import TIMEOUT
+from stub_helpers import TIMEOUT, assert_sentence
 
 from extern_stub import Site, StubServer
 
@@ -190,7 +190,21 @@ def test_configured_host_names_are_served() -> None:
 def test_a_malformed_header_line_is_400(site: Site, line: bytes) -> None:
     answer = send(site, b"GET /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-B: b\r\n" + line + b"\r\n\r\n")
     assert status(answer) == 400
-    assert body(answer)["id"] == "urn:error:externapi:badRequest"
+    error = body(answer)
+    assert error["id"] == "urn:error:externapi:badRequest"
+    assert error["message"].startswith("A header line is malformed: it must be Name: value,")
+    assert_sentence(error["message"])
+
+
+def test_lines_may_end_with_a_bare_line_feed(site: Site) -> None:
+    """RFC 9112 section 2.2: a recipient may take a lone LF as a line's end."""
+    assert status(send(site, b"GET /v1 HTTP/1.1\nHost: 127.0.0.1\nX-A: a\n\n")) == 401
+
+
+def test_a_request_that_ends_inside_its_header_section_is_400(site: Site) -> None:
+    answer = send(site, b"GET /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n", half_close=True)
+    assert status(answer) == 400
+    assert body(answer)["message"] == "The request ended inside its header section."
 
 
 def test_tabs_and_non_ascii_in_header_values_are_fine(site: Site) -> None:

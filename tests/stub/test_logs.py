@@ -103,10 +103,11 @@ def test_the_access_log_cannot_be_forged_and_hides_whole_secrets(
             b"GET /v1/\xe2\x80\xa8forged\xe2\x80\xae\xc2\x85 HTTP/1.1",
             b"GET /v1/\x00\x1b[31m\x7f HTTP/1.1",
             b"GET /v1/a\rforged HTTP/1.1",
+            b"GET /v1/caf\xc3\xa9/a\\b HTTP/1.1",
         ):
             raw_request(site, line + b"\r\nHost: 127.0.0.1\r\n\r\n")
     messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 9, messages
+    assert len(messages) == 10, messages
     for message in messages:
         assert message.isprintable(), repr(message)  # no line or direction control of any kind
     log = "\n".join(messages)
@@ -117,3 +118,4 @@ def test_the_access_log_cannot_be_forged_and_hides_whole_secrets(
     assert "/connect/token?grant_type=client_credentials" in log
     assert "/v1/%E2%80%A8forged%E2%80%AE" in log  # as sent: still percent-encoded
     assert r"/v1/\x00\x1b[31m\x7f" in log
+    assert "/v1/caf\u00c3\u00a9/a\\\\b" in log  # printable letters kept, the backslash escaped
