@@ -192,7 +192,10 @@ def test_a_malformed_header_line_is_400(site: Site, line: bytes) -> None:
     assert status(answer) == 400
     error = body(answer)
     assert error["id"] == "urn:error:externapi:badRequest"
-    assert error["message"].startswith("A header line is malformed: it must be Name: value,")
+    assert error["message"] == (
+        "A header line is malformed: it must be Name: value, with no space in or after the "
+        "name, no line folding, and no control character (NUL, CR) in the value."
+    )
     assert_sentence(error["message"])
 
 
