@@ -153,3 +153,18 @@ def test_wrong_credentials_in_the_body_stay_400_as_kontur_documents(site: Site) 
     both = call_token(site, wrong, auth=(site.client_id, "wrong"))
     assert oauth_error(both) == "invalid_client"
     assert "WWW-Authenticate" not in both.headers
+
+
+@pytest.mark.parametrize("in_body", ["client_id", "client_secret"])
+def test_wrong_basic_with_one_credential_in_the_body_stays_400(site: Site, in_body: str) -> None:
+    form = {"grant_type": "client_credentials", "scope": "extern.api"}
+    form[in_body] = {"client_id": site.client_id, "client_secret": "wrong"}[in_body]
+    answer = call_token(site, form, auth=(site.client_id, "wrong"))
+    assert oauth_error(answer) == "invalid_client"
+
+
+def test_other_errors_in_basic_only_stay_400(site: Site) -> None:
+    form = {"grant_type": "client_credentials", "scope": "extern.api"}
+    answer = call_token(site, form, auth=(site.client_id, "x" * 301))
+    assert oauth_error(answer) == "invalid_request"
+    assert "WWW-Authenticate" not in answer.headers
