@@ -337,3 +337,12 @@ def test_at_most_max_trailers_trailer_fields(site: Site, count: int, expected: i
     payload = chunked(form, b"%x" % len(form), b"0\r\n" + trailers + b"\r\n")
     answer = send(site, token_request(site, b"Transfer-Encoding: chunked\r\n", payload))
     assert status(answer) == expected, answer[:300]
+
+
+def test_a_refused_method_or_version_is_named_by_its_first_20_characters(site: Site) -> None:
+    method = send(site, b"g" * 30 + b" /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert body(method)["message"] == (
+        f"The method {'g' * 20} is unknown: methods are upper case (GET, POST)."
+    )
+    version = send(site, b"GET /v1 HTTP/1." + b"1" * 30 + b"\r\nHost: 127.0.0.1\r\n\r\n")
+    assert body(version)["message"] == f"The HTTP version HTTP/1.{'1' * 13} is not supported."
