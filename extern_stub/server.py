@@ -251,14 +251,16 @@ def request_line_problem(line: str) -> str | None:
 def header_section_problem(lines: list[bytes]) -> tuple[int, str] | None:
     """Why the raw header lines of a request are refused (status, sentence), or None."""
     for raw in lines:
-        if raw in {b"\r\n", b"\n", b""}:
-            break
+        if raw in {b"\r\n", b"\n"}:  # the blank line that ends the section
+            return None
+        if not raw:
+            return 400, "The request ended inside its header section."
         if not FIELD_LINE.fullmatch(raw.removesuffix(b"\n").removesuffix(b"\r")):
             return 400, (
                 "A header line is malformed: it must be Name: value, with no space in or "
                 "after the name, no line folding, and no control character (NUL, CR) in the value."
             )
-    return None
+    return None  # http.server stopped reading earlier, and answered
 
 
 def serves(name: str, allowed: frozenset[str]) -> bool:

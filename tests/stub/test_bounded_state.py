@@ -7,6 +7,7 @@ Sizes and operation counts are asserted, never timings (speed belongs to ``make 
 import gc
 import re
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from werkzeug.test import Client, EnvironBuilder
@@ -15,10 +16,15 @@ from extern_stub import sites
 from extern_stub.app import SiteApp
 from extern_stub.sites import (
     EXPIRIES_SLACK,
+    FAILURE_WINDOW,
+    MAX_FAILURES,
+    MAX_PASSWORD_KEYS,
     MAX_TOKENS,
     RECORD_BODY_LIMIT,
+    RECORD_BYTES,
     RECORD_FIELDS,
     RECORD_NAME_LIMIT,
+    RECORD_SIZE,
     RECORD_TEXT_LIMIT,
     AuthorizationCode,
     Site,
@@ -330,3 +336,23 @@ def test_the_state_of_worst_requests_and_many_tokens_stays_under_its_bound() -> 
     assert len(site.state.access_tokens) == len(site.state.refresh_tokens) == 300
     assert retained < site.memory_bound(), (retained, site.memory_bound())
     assert retained > site.memory_bound() / 4  # the bound is not a hundred times too loose
+
+
+def test_the_readme_states_the_bounds_the_sandbox_keeps() -> None:
+    """The sandbox's README gives these figures to its users: they are the code's."""
+    readme = Path(__file__).parents[2] / "sandbox" / "README.md"
+    text = " ".join(readme.read_text(encoding="utf-8").split())
+    bound = Site("test", load_registries()["test"]).memory_bound()
+    for phrase in (
+        f"the last {RECORD_SIZE:,} requests",
+        f"no more than {RECORD_BYTES // 2**20} MiB of them",
+        f"query keys are cut to {RECORD_NAME_LIMIT} characters, values to {RECORD_TEXT_LIMIT:,}",
+        f"bodies to {RECORD_BODY_LIMIT // 1024} KiB",
+        f"the first {RECORD_FIELDS} headers, {RECORD_FIELDS} query parameters",
+        f"at most {MAX_TOKENS:,} access tokens and {MAX_TOKENS:,} refresh tokens",
+        f"At most {MAX_PASSWORD_KEYS:,} login and client pairs",
+        f"at most about {round(bound / 2**20)} MiB per environment",
+        f"once {MAX_FAILURES} wrong ones came within a minute",
+    ):
+        assert phrase in text, phrase
+    assert FAILURE_WINDOW == 60  # "a minute"

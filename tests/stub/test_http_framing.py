@@ -8,9 +8,10 @@ import socket
 import urllib.parse
 
 import pytest
-from stub_helpers import TIMEOUT
+from stub_helpers import TIMEOUT, assert_sentence
 
 from extern_stub import Site, StubServer
+from extern_stub.server import MAX_CHUNK_LINE, MAX_TRAILERS
 
 
 def send(site: Site, data: bytes, timeout: float = TIMEOUT, half_close: bool = False) -> bytes:
@@ -190,7 +191,24 @@ def test_configured_host_names_are_served() -> None:
 def test_a_malformed_header_line_is_400(site: Site, line: bytes) -> None:
     answer = send(site, b"GET /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-B: b\r\n" + line + b"\r\n\r\n")
     assert status(answer) == 400
-    assert body(answer)["id"] == "urn:error:externapi:badRequest"
+    error = body(answer)
+    assert error["id"] == "urn:error:externapi:badRequest"
+    assert error["message"] == (
+        "A header line is malformed: it must be Name: value, with no space in or after the "
+        "name, no line folding, and no control character (NUL, CR) in the value."
+    )
+    assert_sentence(error["message"])
+
+
+def test_lines_may_end_with_a_bare_line_feed(site: Site) -> None:
+    """RFC 9112 section 2.2: a recipient may take a lone LF as a line's end."""
+    assert status(send(site, b"GET /v1 HTTP/1.1\nHost: 127.0.0.1\nX-A: a\n\n")) == 401
+
+
+def test_a_request_that_ends_inside_its_header_section_is_400(site: Site) -> None:
+    answer = send(site, b"GET /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n", half_close=True)
+    assert status(answer) == 400
+    assert body(answer)["message"] == "The request ended inside its header section."
 
 
 def test_tabs_and_non_ascii_in_header_values_are_fine(site: Site) -> None:
@@ -269,3 +287,62 @@ def test_chunk_data_without_its_line_end_is_400(site: Site) -> None:
     payload = b"%x\r\n" % len(form) + form + b"XX0\r\n\r\n"
     answer = send(site, token_request(site, b"Transfer-Encoding: chunked\r\n", payload))
     assert status(answer) == 400
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"Transfer-Encoding: CHUNKED\r\n", b"Transfer-Encoding: chunked ,\r\n"],
+)
+def test_chunked_in_any_case_with_empty_list_elements_is_read(site: Site, head: bytes) -> None:
+    form = token_body(site)
+    answer = send(site, token_request(site, head, chunked(form, b"%x" % len(form))))
+    assert status(answer) == 200, answer[:300]
+
+
+def test_a_content_length_of_other_digits_than_ascii_is_400(site: Site) -> None:
+    assert status(send(site, token_request(site, b"Content-Length: \xb2\r\n", b"ab"))) == 400
+
+
+def test_the_port_of_host_is_checked_at_its_bounds(site: Site) -> None:
+    assert get_v1(site, b"Host: 127.0.0.1:65535\r\n") == 401
+    assert get_v1(site, b"Host: 127.0.0.1:65536\r\n") == 400
+
+
+def test_the_refusal_of_a_host_names_it_and_the_way_to_allow_it(site: Site) -> None:
+    answer = send(site, b"GET /v1 HTTP/1.1\r\nHost: Evil.example:80\r\n\r\n")
+    assert body(answer)["message"] == (
+        "This sandbox answers to 127.0.0.1, localhost and [::1] only, not to Evil.example: "
+        "start it with --allow-host Evil.example to use that name."
+    )
+
+
+def test_a_chunk_shorter_than_its_size_is_400(site: Site) -> None:
+    request = token_request(site, b"Transfer-Encoding: chunked\r\n", b"ff\r\nshort")
+    answer = send(site, request, half_close=True)
+    assert status(answer) == 400
+    assert body(answer)["error_description"] == "The body ended inside a chunk."
+
+
+def test_a_chunk_size_line_too_long_is_400(site: Site) -> None:
+    form = token_body(site)
+    payload = chunked(form, b"%x;" % len(form) + b"e" * MAX_CHUNK_LINE)
+    answer = send(site, token_request(site, b"Transfer-Encoding: chunked\r\n", payload))
+    assert status(answer) == 400
+
+
+@pytest.mark.parametrize(("count", "expected"), [(MAX_TRAILERS, 200), (MAX_TRAILERS + 1, 400)])
+def test_at_most_max_trailers_trailer_fields(site: Site, count: int, expected: int) -> None:
+    form = token_body(site)
+    trailers = b"".join(b"X-T%d: v\r\n" % number for number in range(count))
+    payload = chunked(form, b"%x" % len(form), b"0\r\n" + trailers + b"\r\n")
+    answer = send(site, token_request(site, b"Transfer-Encoding: chunked\r\n", payload))
+    assert status(answer) == expected, answer[:300]
+
+
+def test_a_refused_method_or_version_is_named_by_its_first_20_characters(site: Site) -> None:
+    method = send(site, b"g" * 30 + b" /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert body(method)["message"] == (
+        f"The method {'g' * 20} is unknown: methods are upper case (GET, POST)."
+    )
+    version = send(site, b"GET /v1 HTTP/1." + b"1" * 30 + b"\r\nHost: 127.0.0.1\r\n\r\n")
+    assert body(version)["message"] == f"The HTTP version HTTP/1.{'1' * 13} is not supported."

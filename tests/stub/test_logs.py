@@ -11,7 +11,7 @@ import requests
 from stub_helpers import ANY_PORTS, TIMEOUT, client_credentials, get_token
 
 from extern_stub import Site, StubServer
-from extern_stub.server import is_loopback
+from extern_stub.server import is_loopback, redact
 
 
 def test_the_access_log_redacts_secrets_in_query_strings(caplog: pytest.LogCaptureFixture) -> None:
@@ -103,10 +103,11 @@ def test_the_access_log_cannot_be_forged_and_hides_whole_secrets(
             b"GET /v1/\xe2\x80\xa8forged\xe2\x80\xae\xc2\x85 HTTP/1.1",
             b"GET /v1/\x00\x1b[31m\x7f HTTP/1.1",
             b"GET /v1/a\rforged HTTP/1.1",
+            b"GET /v1/caf\xc3\xa9/a\\b HTTP/1.1",
         ):
             raw_request(site, line + b"\r\nHost: 127.0.0.1\r\n\r\n")
     messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 9, messages
+    assert len(messages) == 10, messages
     for message in messages:
         assert message.isprintable(), repr(message)  # no line or direction control of any kind
     log = "\n".join(messages)
@@ -115,5 +116,25 @@ def test_the_access_log_cannot_be_forged_and_hides_whole_secrets(
     assert log.count("[redacted]") == 5
     assert "state=kept" in log
     assert "/connect/token?grant_type=client_credentials" in log
+    assert '"GET /v1?password=[redacted]&state=kept HTTP/1.1" 401 -' in log
     assert "/v1/%E2%80%A8forged%E2%80%AE" in log  # as sent: still percent-encoded
     assert r"/v1/\x00\x1b[31m\x7f" in log
+    assert "/v1/caf\u00c3\u00a9/a\\\\b" in log  # printable letters kept, the backslash escaped
+
+
+@pytest.mark.parametrize(
+    ("target", "logged"),
+    [
+        ("/v1?password=a%3Bb&state=s", "/v1?password=[redacted]&state=s"),
+        ("/v1?pass%77ord=x", "/v1?pass%77ord=[redacted]"),
+        ("/v1?client+secret=x", "/v1?client+secret=[redacted]"),
+        ("/v1?token&x=1", "/v1?token&x=1"),
+        ("/v1?a=1&&b=2", "/v1?a=1&&b=2"),
+        ("/v1?", "/v1?"),
+        ("/v1", "/v1"),
+        ("/connect/token?grant_type=g", "/connect/token?grant_type=g"),
+        ("HTTP/1.1", "HTTP/1.1"),
+    ],
+)
+def test_redaction_is_by_parameter_name(target: str, logged: str) -> None:
+    assert redact(target) == logged

@@ -10,6 +10,7 @@ import requests
 from stub_helpers import TIMEOUT, call_token, client_credentials, exchange, oauth_error
 
 from extern_stub import Site
+from extern_stub.identity import without_loopback_port
 
 
 def authorize_url(site: Site, redirect_uri: str, **extra: str) -> str:
@@ -37,6 +38,7 @@ def query_of(location: str) -> dict[str, str]:
         "http://127.0.0.1:51234/callback",
         "http://127.0.0.1/callback",
         "http://localhost:1/callback",
+        "http://127.0.0.1:65535/callback",
     ],
 )
 def test_a_loopback_redirect_uri_may_use_any_port(site: Site, redirect_uri: str) -> None:
@@ -64,12 +66,29 @@ def test_the_exchange_still_needs_the_same_port(site: Site) -> None:
         "http://127.0.0.1:51234/callback?x=1",
         "http://127.0.0.1:51234/callback#f",
         "http://127.0.0.1:notaport/callback",
-        "http://127.0.0.1:99999/callback",
+        "http://127.0.0.1:65536/callback",
+        "http://127.0.0.1:+80/callback",
     ],
 )
 def test_anything_else_than_the_port_must_match(site: Site, redirect_uri: str) -> None:
     answer = requests.get(authorize_url(site, redirect_uri), allow_redirects=False, timeout=TIMEOUT)
     assert oauth_error(answer) == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("uri", "portless"),
+    [
+        ("http://127.0.0.1:8400/cb?x=1", "http://127.0.0.1/cb?x=1"),
+        ("http://[::1]:8400/cb", "http://[::1]/cb"),
+        ("http://[::1]/cb", "http://[::1]/cb"),
+        ("http://localhost/cb", "http://localhost/cb"),
+        ("https://127.0.0.1:8400/cb", None),
+        ("http://example.org:8400/cb", None),
+        ("http://127.0.0.1:８０/cb", None),
+    ],
+)
+def test_the_port_of_a_loopback_uri_is_what_is_left_out(uri: str, portless: str | None) -> None:
+    assert without_loopback_port(uri) == portless
 
 
 # -- prompt=none (OpenID Connect Core section 3.1.2.6) -------------------------------------------
@@ -134,3 +153,18 @@ def test_wrong_credentials_in_the_body_stay_400_as_kontur_documents(site: Site) 
     both = call_token(site, wrong, auth=(site.client_id, "wrong"))
     assert oauth_error(both) == "invalid_client"
     assert "WWW-Authenticate" not in both.headers
+
+
+@pytest.mark.parametrize("in_body", ["client_id", "client_secret"])
+def test_wrong_basic_with_one_credential_in_the_body_stays_400(site: Site, in_body: str) -> None:
+    form = {"grant_type": "client_credentials", "scope": "extern.api"}
+    form[in_body] = {"client_id": site.client_id, "client_secret": "wrong"}[in_body]
+    answer = call_token(site, form, auth=(site.client_id, "wrong"))
+    assert oauth_error(answer) == "invalid_client"
+
+
+def test_other_errors_in_basic_only_stay_400(site: Site) -> None:
+    form = {"grant_type": "client_credentials", "scope": "extern.api"}
+    answer = call_token(site, form, auth=(site.client_id, "x" * 301))
+    assert oauth_error(answer) == "invalid_request"
+    assert "WWW-Authenticate" not in answer.headers
