@@ -15,6 +15,9 @@ TASK       ?=
 PRUNE      ?=
 # Two pytest workers: much of the suite waits on the stub, the browser and the builds.
 TEST_WORKERS ?= 2
+# Tests last from milliseconds to a minute: an idle worker takes queued tests from the busy
+# one instead of stopping early (pytest-xdist's worksteal).
+TEST_DIST  ?= worksteal
 # Processes mutmut runs at once (make mutate), and which mutants (names or globs; all when
 # empty): MUTANTS="$$(.venv/bin/python -m bench.mutation --sample 20)" checks every 20th.
 MUTATE_JOBS ?= 2
@@ -81,7 +84,7 @@ guide: $(READY)  ## build the writers' guide (docs/writing.md), a site apart fro
 
 .PHONY: test
 test: lint html browser toolchains $(NODE_READY)  ## lint, build both sites, then run the whole test suite
-	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist $(TEST_DIST) $(PYTEST_ARGS)
 
 # What a page or translation edit can break, for a writer's quick loop: the tests that read
 # the built site run against $(BUILDDIR) itself (SITE_BUILDDIR), not a clean copy.

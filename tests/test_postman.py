@@ -71,10 +71,10 @@ def newman(
     )
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[StubServer]:
-    with StubServer() as stub:
-        yield stub
+@pytest.fixture
+def sandbox(stub: StubServer) -> StubServer:
+    """The session's sandbox, state reset; its short device interval keeps the polling brief."""
+    return stub
 
 
 @pytest.mark.parametrize("site", SITE_NAMES)
