@@ -95,11 +95,6 @@ def test_reader_pages_have_no_maintainer_material(built_site: SiteBuild, languag
     assert not problems, "a reader has none of these:\n" + "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="each task's expect.toml in the archive still cites tests/ (the archive is being "
-    "reworked for readers); remove this mark once it passes",
-)
 def test_the_examples_archive_has_no_maintainer_material(built_site: SiteBuild) -> None:
     (archive,) = (built_site.html / "ru" / "downloads").glob("kontur-extern-examples-*.zip")
     problems = []

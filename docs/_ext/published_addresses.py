@@ -138,7 +138,10 @@ def remove_stale_pages(app: Sphinx, exception: Exception | None) -> None:
     written |= {f"{old}.html" for old in read_redirects(Path(app.srcdir))}
     extra = ("genindex", "search", *app.config.html_additional_pages)
     written |= {f"{page}.html" for page in extra}
-    for path in outdir.rglob("*.html"):
+    # A page's Markdown twin (page.md, see markdown_twins) goes with its page.
+    pages = {app.builder.get_target_uri(docname) for docname in app.env.found_docs}
+    written |= {page.removesuffix(".html") + ".md" for page in pages}
+    for path in [*outdir.rglob("*.html"), *outdir.rglob("*.md")]:
         relative = path.relative_to(outdir)
         if relative.parts[0].startswith("_") or relative.as_posix() in written:
             continue

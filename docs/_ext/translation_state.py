@@ -312,10 +312,12 @@ def _unpublish_rejected(app: Sphinx, exception: Exception | None) -> None:
     ):
         return
     for docname in sorted(rejected_pages(app.env)):
-        path = Path(app.outdir, app.builder.get_target_uri(docname))
-        if path.is_file():
-            path.unlink()
-            logger.info("removed %s: the build rejected its translation", _shown(path))
+        page = Path(app.outdir, app.builder.get_target_uri(docname))
+        # The page's Markdown twin (markdown_twins) holds the same rejected text.
+        for path in (page, page.with_suffix(".md")):
+            if path.is_file():
+                path.unlink()
+                logger.info("removed %s: the build rejected its translation", _shown(path))
 
 
 def notice(state: PageState, original: str) -> str:
