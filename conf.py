@@ -50,7 +50,8 @@ root_doc = "index"
 exclude_patterns = ["_build", "_root", "locale", "**/README.md"]
 # The writers' guide is a site of its own (`make guide`, tag "guide"), as the Python devguide
 # is: no integrator lands in it from the readers' navigation or search.
-if tags.has("guide"):  # noqa: F821 (Sphinx gives conf.py its tags)
+# Sphinx gives conf.py its tags; a tool that only reads these settings (runpy) has none.
+if "tags" in globals() and tags.has("guide"):  # noqa: F821
     root_doc = "writing"
     include_patterns = ["writing.md"]
     extensions.remove("published_addresses")  # the readers' addresses are not the guide's

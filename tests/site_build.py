@@ -147,6 +147,14 @@ def extension(name: str) -> ModuleType:
         sys.path.remove(str(EXTENSIONS))
 
 
+def record_examples(folder: Path) -> None:
+    """Note a task folder's example files as what its outputs were recorded from, as
+    ``make snippets`` does after running them (docs/_ext/example_records.py)."""
+    suffixes = {suffix for _label, suffix, _lexer in extension("examples").LANGUAGES}
+    examples = [path for path in folder.iterdir() if path.suffix in suffixes]
+    extension("example_records").record(folder, examples)
+
+
 def extension_labels() -> dict[str, dict[str, dict[str, str]]]:
     """Every extension's table of labels (docs/_ext/labels.py): its file -> ``LABELS``."""
     found = {}

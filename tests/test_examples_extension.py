@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from site_build import EXAMPLES_CONF as CONF
 from site_build import SPHINX_BUILD, extension_labels
+from site_build import record_examples as record
 
 LABELS = extension_labels()["docs/_ext/examples.py"]
 
@@ -42,6 +43,7 @@ def project(tmp_path: Path) -> Path:
     (hello / "hello.sh").write_text("# [START hello]\necho hello\n# [END hello]\n")
     (hello / "output.test.txt").write_text("hello test\n")
     (hello / "output.production.txt").write_text("hello production\n")
+    record(hello)
     return tmp_path
 
 
@@ -107,6 +109,7 @@ def test_one_tab_per_language_in_the_fixed_order(project: Path) -> None:
     hello = project / "snippets" / "hello"
     (hello / "Hello.cs").write_text("// [START hello]\nclass Hello {}\n// [END hello]\n")
     (hello / "hello.mjs").write_text("// [START hello]\nconsole.log('hello');\n// [END hello]\n")
+    record(hello)
     assert build(project).returncode == 0
     html = (project / "_build" / "index.html").read_text(encoding="utf-8")
     tabs = re.findall(r">(Python|curl|JavaScript|Java|PHP|C#)</button>", html)
@@ -129,7 +132,13 @@ def test_editing_a_snippet_rebuilds_the_page(project: Path) -> None:
         (lambda p: (p / "snippets/hello/other.sh").write_text(""), "at most one *.sh file"),
         (lambda p: (p / "snippets/hello/output.production.txt").unlink(), "make snippets"),
         (lambda p: (p / "docs/index.rst").write_text(INDEX + "\n.. example:: nope\n"), "nope"),
-        (lambda p: (p / "snippets/hello/hello.sh").write_text("echo hello\n"), "[START hello]"),
+        (
+            lambda p: (
+                (p / "snippets/hello/hello.sh").write_text("echo hello\n"),
+                record(p / "snippets/hello"),
+            ),
+            "[START hello]",
+        ),
     ],
 )
 def test_a_missing_file_fails_with_file_and_line(project: Path, break_it, message: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from site_build import EXAMPLES_CONF as CONF
-from site_build import SPHINX_BUILD, html_pages, make_html
+from site_build import SPHINX_BUILD, html_pages, make_html, record_examples
 
 #: Pages that show one example in different places: at different lines, after other tabs
 #: (so sphinx-tabs numbers them differently), twice on a page, under the root and deeper.
@@ -36,6 +36,7 @@ def project(tmp_path: Path) -> Path:
     (hello / "hello.sh").write_text('# [START hello]\necho "hello"\n# [END hello]\n')
     (hello / "output.test.txt").write_text("hello test\n")
     (hello / "output.production.txt").write_text("hello production\n")
+    record_examples(hello)
     return tmp_path
 
 
@@ -78,6 +79,7 @@ def test_editing_a_snippet_rebuilds_every_page_that_shows_it(project: Path) -> N
     (project / "snippets" / "hello" / "hello.sh").write_text(
         '# [START hello]\necho "hello again"\n# [END hello]\n'
     )
+    record_examples(project / "snippets" / "hello")
     again = build(project, "out")
     assert again.returncode == 0, again.stderr
     assert "0 added, 5 changed, 0 removed" in again.stdout

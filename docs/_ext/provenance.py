@@ -58,7 +58,7 @@ LABELS: dict[str, Label] = {
     "inferred": {"ru": "Не описано Контуром", "en": "Not documented by Kontur"},  # noqa: RUF001
     "formerly-documented": {
         "ru": "Было в документации Контура в 2020–2023 годах",  # noqa: RUF001
-        "en": "Shown in Kontur's documentation from 2020 to 2023",
+        "en": "Shown in Kontur’s documentation from 2020 to 2023",  # noqa: RUF001 - as smartquotes writes it
     },
     "sandbox": {"ru": "Поведение песочницы", "en": "Sandbox behavior"},
 }
