@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from browser_support import DESKTOP, PHONE, ConsoleErrors, Served, axe_violations, site_pages
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from site_build import LANGUAGES
 from snippets_runner import LANGUAGES as EXAMPLE_LANGUAGES
 from snippets_runner import examples
@@ -419,7 +420,11 @@ def test_code_that_scrolls_is_reachable_and_scrolls_by_keyboard(
     assert block.evaluate("el => el.scrollLeft") == 0
     for _ in range(5):
         page.keyboard.press("ArrowRight")
-    assert block.evaluate("el => el.scrollLeft") > 0, "the arrow keys do not scroll the code"
+    # Chromium scrolls by keyboard smoothly, over several frames: wait for it to move.
+    try:
+        page.wait_for_function("el => el.scrollLeft > 0", arg=block.element_handle(), timeout=5000)
+    except PlaywrightTimeoutError:
+        pytest.fail("the arrow keys do not scroll the code")
     # A block that fits its width is no Tab stop.
     narrow = page.evaluate(
         """() => [...document.querySelectorAll(".highlight pre")].filter(
