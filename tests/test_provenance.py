@@ -20,10 +20,8 @@ reader, and both languages carry the same marks.
 """
 
 import copy
-import importlib
 import re
 import subprocess
-import sys
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
@@ -175,11 +173,7 @@ def known_sources() -> tuple[dict[str, set[str]], set[str]]:
 
 def mark_sources() -> dict[str, str]:
     """docs/_ext/provenance.py's SOURCES: each kind of mark -> the source it rests on."""
-    sys.path.insert(0, str(EXTENSIONS))
-    try:
-        return importlib.import_module("provenance").SOURCES
-    finally:
-        sys.path.remove(str(EXTENSIONS))
+    return extension("provenance").SOURCES
 
 
 def test_every_kind_of_mark_names_a_known_source() -> None:
