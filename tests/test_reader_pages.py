@@ -112,3 +112,27 @@ def test_the_examples_archive_has_no_maintainer_material(built_site: SiteBuild) 
                 for match in pattern.finditer(text)
             ]
     assert not problems, "a reader has none of these:\n" + "\n".join(problems)
+
+
+#: Shells nothing in this project runs: the examples and their commands run on Linux, from sh.
+UNTESTED_SHELLS = ("powershell", "ps1", "bat", "batch", "doscon", "pwsh-session", "ps1con")
+#: What a tab holding such commands must say, in the page's language.
+NOT_TESTED = {"ru": "не проверялись", "en": "not tested"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_commands_for_untested_shells_say_they_were_not_tested(
+    built_site: SiteBuild, language: str
+) -> None:
+    """A PowerShell or cmd block stands in a tab (or section) that says it was not tested."""
+    root = built_site.html / language
+    selector = ", ".join(f"div.highlight-{shell}" for shell in UNTESTED_SHELLS)
+    seen, problems = 0, []
+    for page in html_pages(root):
+        for block in soup(root / page).select(selector):
+            seen += 1
+            holder = block.find_parent(class_="sphinx-tabs-panel") or block.find_parent("section")
+            if NOT_TESTED[language] not in holder.get_text(" "):
+                problems.append(f"{language}/{page}: {block.get_text()[:60]!r}")
+    assert seen, "no PowerShell or cmd block found: is the selector still right?"
+    assert not problems, "commands no test ran, not marked as untested:\n" + "\n".join(problems)
