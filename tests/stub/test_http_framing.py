@@ -418,11 +418,16 @@ def test_a_host_the_sandbox_does_not_serve_gets_the_misdirected_request_code(sit
     assert body(answer)["id"] == "urn:error:externapi:misdirectedRequest"
 
 
-def test_the_connection_is_closed_after_a_refused_request(site: Site) -> None:
-    """What follows a refused request line could be read as a second request: never."""
+@pytest.mark.parametrize(
+    "refused",
+    [b"get /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"GET /v1 HTTP/1.1\r\nHost: 127.0.0.1:abc\r\n"],
+    ids=["request-line", "header-section"],
+)
+def test_the_connection_is_closed_after_a_refused_request(site: Site, refused: bytes) -> None:
+    """What follows a refused request could be read as a second request: never."""
     parts = urllib.parse.urlsplit(site.base_url)
     with socket.create_connection((parts.hostname, parts.port), timeout=5) as connection:
-        connection.sendall(b"get /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        connection.sendall(refused + b"\r\n")
         answer = b""
         while chunk := connection.recv(65536):  # a kept-open connection times out here
             answer += chunk
