@@ -41,9 +41,8 @@ class StubRequestHandler(WSGIRequestHandler):
         return "extern-stub"
 
     def date_time_string(self, timestamp: float | None = None) -> str:
-        clock = self._app().site.clock
-        if clock.frozen and timestamp is None:
-            return clock.http_date()
+        if timestamp is None:  # the Date header: the site's clock, frozen when seeded
+            return self._app().site.clock.http_date()
         return super().date_time_string(timestamp)
 
     def parse_request(self) -> bool:

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import re
 import urllib.parse
 
 import pytest
@@ -36,6 +37,7 @@ def test_login_redirects_back_with_code_and_state(site: Site) -> None:
     params = redirect_params(site.authorize(authorize_url(site)))
     assert set(params) == {"code", "state"}
     assert params["state"] == "xyz-42"
+    assert re.fullmatch("[0-9A-F]{64}", params["code"])  # the sandbox's form of a code
     body = exchange(site, params["code"]).json()
     assert body["scope"] == "openid extern.api"
     assert "refresh_token" in body

@@ -54,6 +54,7 @@ def test_device_authorization_answer(site: Site, device: dict) -> None:
     assert device["verification_uri_complete"].startswith(device["verification_uri"] + "?")
     assert device["user_code"] in device["verification_uri_complete"]
     assert re.fullmatch("[A-Z]{4}-[A-Z]{4}", device["user_code"])
+    assert re.fullmatch("[0-9A-F]{64}", device["device_code"])  # the sandbox's form
     assert device["interval"] == 1  # the fixture's short interval
     assert device["expires_in"] == 300
 
@@ -205,3 +206,12 @@ def test_verification_page_escapes_what_it_shows(site: Site) -> None:
     page = requests.get(f"{site.base_url}/device", params={"user_code": '"><b>x'}, timeout=5)
     assert "<b>x" not in page.text
     assert "&quot;&gt;&lt;b&gt;x" in page.text
+
+
+def test_a_user_code_in_use_is_drawn_again(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two devices never share a user code: a code already given out is drawn again."""
+    first = site.create_device(site.registry.clients[site.client_id], ("extern.api",))
+    draws = iter([first.user_code, first.user_code.lower(), "WXYZ-BCDF"])
+    monkeypatch.setattr(site.sequences, "user_code", lambda: next(draws))
+    second = site.create_device(site.registry.clients[site.client_id], ("extern.api",))
+    assert second.user_code == "WXYZ-BCDF"

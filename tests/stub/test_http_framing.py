@@ -6,6 +6,7 @@ the valid but rare forms (chunk extensions, trailers) are read."""
 import json
 import socket
 import urllib.parse
+from collections.abc import Callable
 
 import pytest
 from stub_helpers import TIMEOUT, assert_sentence
@@ -170,6 +171,14 @@ def test_configured_host_names_are_served() -> None:
         assert get_v1(site, b"Host: sandbox.internal:8401\r\n") == 401
         assert get_v1(site, b"Host: SANDBOX.internal\r\n") == 401
         assert get_v1(site, b"Host: other.internal\r\n") == 421
+
+
+def test_a_configured_ipv6_address_is_served_with_or_without_brackets() -> None:
+    with StubServer(allowed_hosts=["[FD00::1]", "fd00::2"]) as stub:
+        site = stub.sites["test"]
+        assert get_v1(site, b"Host: [fd00::1]:8401\r\n") == 401
+        assert get_v1(site, b"Host: [FD00::2]\r\n") == 401
+        assert get_v1(site, b"Host: [fd00::3]\r\n") == 421
 
 
 # -- header section ----------------------------------------------------------------------------
@@ -346,3 +355,81 @@ def test_a_refused_method_or_version_is_named_by_its_first_20_characters(site: S
     )
     version = send(site, b"GET /v1 HTTP/1." + b"1" * 30 + b"\r\nHost: 127.0.0.1\r\n\r\n")
     assert body(version)["message"] == f"The HTTP version HTTP/1.{'1' * 13} is not supported."
+
+
+# -- what each refusal says --------------------------------------------------------------------
+
+
+def description(answer: bytes) -> str:
+    """The sentence an error answer gives, in either error shape."""
+    found = body(answer)
+    return found.get("error_description") or found["message"]
+
+
+def chunked_token_request(site: Site, size_line: bytes, end: bytes = b"0\r\n\r\n") -> bytes:
+    form = token_body(site)
+    payload = chunked(form, size_line.replace(b"SIZE", b"%x" % len(form)), end)
+    return token_request(site, b"Transfer-Encoding: chunked\r\n", payload)
+
+
+@pytest.mark.parametrize(
+    ("make_request", "expected"),
+    [
+        (lambda site: b"GET /v1\r\n", "The request line must be: METHOD TARGET HTTP/1.1."),
+        (
+            lambda site: b"GET /v1 HTTP/1.1\r\nHost: 127.0.0.1:abc\r\n\r\n",
+            "Host must be a host name or address, then maybe :port.",
+        ),
+        (
+            lambda site: token_request(
+                site, b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", b"0\r\n\r\n"
+            ),
+            "Content-Length and Transfer-Encoding together.",
+        ),
+        (
+            lambda site: chunked_token_request(site, b"0xSIZE"),
+            "A chunk size must be hex digits, then maybe ;extensions.",
+        ),
+        (
+            lambda site: chunked_token_request(site, b"SIZE;" + b"e" * MAX_CHUNK_LINE),
+            "The chunked body ended early, or has a line too long.",
+        ),
+        (
+            lambda site: chunked_token_request(
+                site,
+                b"SIZE",
+                b"0\r\n" + b"".join(b"X-T%d: v\r\n" % n for n in range(MAX_TRAILERS + 1)) + b"\r\n",
+            ),
+            f"More than {MAX_TRAILERS} trailer fields.",
+        ),
+    ],
+    ids=["http-0.9", "malformed-host", "length-and-chunked", "chunk-size", "long-line", "trailers"],
+)
+def test_each_refusal_says_what_was_wrong(
+    site: Site, make_request: Callable[[Site], bytes], expected: str
+) -> None:
+    answer = send(site, make_request(site), timeout=5)
+    assert status(answer) == 400
+    assert description(answer) == expected
+
+
+def test_a_host_the_sandbox_does_not_serve_gets_the_misdirected_request_code(site: Site) -> None:
+    answer = send(site, b"GET /v1 HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+    assert body(answer)["id"] == "urn:error:externapi:misdirectedRequest"
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [b"get /v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n", b"GET /v1 HTTP/1.1\r\nHost: 127.0.0.1:abc\r\n"],
+    ids=["request-line", "header-section"],
+)
+def test_the_connection_is_closed_after_a_refused_request(site: Site, refused: bytes) -> None:
+    """What follows a refused request could be read as a second request: never."""
+    parts = urllib.parse.urlsplit(site.base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as connection:
+        connection.sendall(refused + b"\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):  # a kept-open connection times out here
+            answer += chunk
+    assert status(answer) == 400
+    assert b"Connection: close" in answer

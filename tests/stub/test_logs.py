@@ -138,3 +138,18 @@ def test_the_access_log_cannot_be_forged_and_hides_whole_secrets(
 )
 def test_redaction_is_by_parameter_name(target: str, logged: str) -> None:
     assert redact(target) == logged
+
+
+def test_the_log_redacts_word_by_word_and_keeps_the_rest_of_the_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A secret at the end of the target hides only itself, and a tab inside a secret
+    (refused, but still logged) hides the whole value, not just the part before it."""
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    with StubServer(quiet=False) as stub:
+        site = stub.sites["test"]
+        requests.get(f"{site.base_url}/v1?password=S3cr3t-1", timeout=TIMEOUT)
+        raw_request(site, b"GET /v1?password=ab\tS3cr3t-2 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    log = "\n".join(record.getMessage() for record in caplog.records)
+    assert '"GET /v1?password=[redacted] HTTP/1.1" 401 -' in log, log
+    assert "S3cr3t" not in log, log

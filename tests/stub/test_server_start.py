@@ -1,6 +1,9 @@
 """Starting the sandbox from Python: a taken port is named, both sites serve from daemon
 threads that take requests side by side, and a quiet sandbox prints nothing."""
 
+import datetime
+import email.utils
+import re
 import socket
 import threading
 import urllib.parse
@@ -12,7 +15,7 @@ from stub_helpers import TIMEOUT, get_token
 
 from extern_stub import StubServer
 from extern_stub.__main__ import parse_args
-from extern_stub.server import PortUnavailableError
+from extern_stub.server import PortUnavailableError, url_host
 
 
 @pytest.fixture
@@ -98,3 +101,43 @@ def test_a_fresh_sandbox_answers_with_its_default_lifetimes_and_limit() -> None:
         assert site.max_in_flight == 20  # docs/first-request.rst: 20 requests in flight
         assert site.api_delay == 0.0
         assert site.base_url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.parametrize(
+    ("host", "in_urls"),
+    [
+        ("127.0.0.1", "127.0.0.1"),
+        ("0.0.0.0", "127.0.0.1"),  # noqa: S104 - a wildcard: reached on loopback
+        ("", "127.0.0.1"),
+        ("::", "[::1]"),
+        ("::1", "[::1]"),
+        ("fd00::1", "[fd00::1]"),
+        ("localhost", "localhost"),
+    ],
+)
+def test_the_address_a_sandbox_gives_is_one_a_client_can_reach(host: str, in_urls: str) -> None:
+    assert url_host(host) == in_urls
+
+
+def test_a_started_sandbox_shows_both_addresses() -> None:
+    with StubServer() as stub:
+        test, production = (stub.sites[name].base_url for name in ("test", "production"))
+        assert repr(stub) == f"<StubServer test={test}, production={production}>"
+    assert test.startswith("http://127.0.0.1:")
+
+
+def test_an_unfrozen_sandbox_dates_its_answers_by_the_clock() -> None:
+    with StubServer() as stub:
+        answer = requests.get(f"{stub.sites['test'].base_url}/v1", timeout=TIMEOUT)
+    sent = email.utils.parsedate_to_datetime(answer.headers["Date"])
+    assert abs((sent - datetime.datetime.now(datetime.UTC)).total_seconds()) < 60
+
+
+def test_an_unseeded_sandbox_draws_trace_ids_of_16_random_bytes() -> None:
+    with StubServer() as stub:
+        answers = [
+            requests.get(f"{stub.sites['test'].base_url}/v1", timeout=TIMEOUT) for _ in range(2)
+        ]
+    first, second = (answer.headers["X-Kontur-Trace-Id"] for answer in answers)
+    assert re.fullmatch("[0-9a-f]{32}", first), first
+    assert first != second

@@ -173,8 +173,9 @@ def test_json_body_is_invalid_request(site: Site) -> None:
     [
         b"grant_type=client_credentials&scope=extern.api&x=\xff\xfe",
         b"grant_type=client_credentials&scope=extern.api&x=%ff%fe",
+        b"grant_type=client_credentials&scope=extern.api&%ff%fe=",  # a blank field counts
     ],
-    ids=["raw-bytes", "percent-encoded"],
+    ids=["raw-bytes", "percent-encoded", "blank-field"],
 )
 def test_bad_encoding_is_invalid_request(site: Site, body: bytes) -> None:
     answer = call_token(
