@@ -199,6 +199,8 @@ def check_token_answer(status: int, headers: dict[str, str], content: bytes) -> 
 
 @pytest.fixture(scope="module")
 def site(stub_server: StubServer) -> Site:
+    """The session's test site, cleared of what earlier tests left (settings included)."""
+    stub_server.reset()
     return stub_server.sites["test"]
 
 
@@ -223,11 +225,16 @@ def test_token_endpoint_over_http(site: Site, data: st.DataObject) -> None:
     check_token_answer(answer.status_code, dict(answer.headers), answer.content)
 
 
-def test_the_strategy_reaches_success_and_many_errors(site: Site, client: Client) -> None:
-    """Guard against a strategy that never gets past the first check."""
+def test_the_strategy_reaches_success_and_many_errors(
+    stub: StubServer, site: Site, client: Client
+) -> None:
+    """Guard against a strategy that never gets past the first check (on a cleared site:
+    the property tests before it leave tokens and failed sign-ins behind)."""
     seen: set[str] = set()
 
-    @settings(max_examples=150, deadline=None, database=None, derandomize=True)
+    # 500, not 150: even derandomized, which examples come depended on what else ran in the
+    # process (150 missed unsupported_grant_type after the other sandbox tests, not alone).
+    @settings(max_examples=500, deadline=None, database=None, derandomize=True)
     @given(data=st.data())
     def collect(data: st.DataObject) -> None:
         body, headers = data.draw(token_requests(site))
