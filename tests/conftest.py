@@ -29,6 +29,18 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     return build
 
 
+@pytest.fixture(scope="session")
+def rebuilt_site(tmp_path_factory: pytest.TempPathFactory, built_site: SiteBuild) -> SiteBuild:
+    """Both languages built a second time from a clean folder, once per run, after
+    `built_site`, which it must equal byte for byte. Verbose (Sphinx's -v), so the output
+    tells what the page cache copied; verbosity changes no file."""
+    build = built_once(
+        tmp_path_factory, "rebuilt", lambda folder: make_html(folder / "_build", options="-v")
+    )
+    assert build.returncode == 0, build.output
+    return build
+
+
 @pytest.fixture
 def docs_copy(tmp_path: Path) -> Path:
     """A scratch copy of docs/ that a test may break, beside the real snippets/."""
