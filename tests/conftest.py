@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from site_build import REPO, SiteBuild, built_once, make_html
 
 # Tests read what Sphinx prints, and Sphinx colours it whenever CI is set.
@@ -22,9 +23,24 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     it, brought up to date by an incremental build (a no-op right after `make html`).
     """
     if builddir := os.environ.get("SITE_BUILDDIR"):
-        build = make_html(Path(builddir).resolve())
+        folder = Path(builddir).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        with FileLock(folder / ".tests.lock"):  # pytest's workers build in it one at a time
+            build = make_html(folder)
     else:
         build = built_once(tmp_path_factory, "site", lambda folder: make_html(folder / "_build"))
+    assert build.returncode == 0, build.output
+    return build
+
+
+@pytest.fixture(scope="session")
+def rebuilt_site(tmp_path_factory: pytest.TempPathFactory, built_site: SiteBuild) -> SiteBuild:
+    """Both languages built a second time from a clean folder, once per run, after
+    `built_site`, which it must equal byte for byte. Verbose (Sphinx's -v), so the output
+    tells what the page cache copied; verbosity changes no file."""
+    build = built_once(
+        tmp_path_factory, "rebuilt", lambda folder: make_html(folder / "_build", options="-v")
+    )
     assert build.returncode == 0, build.output
     return build
 

@@ -8,9 +8,11 @@ import functools
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -104,6 +106,78 @@ def built_once(
             record.write_text(json.dumps({**fields, "output": made.output}), encoding="utf-8")
     fields = json.loads(record.read_text(encoding="utf-8"))
     return SiteBuild(Path(fields["builddir"]), fields["returncode"], fields["output"])
+
+
+class ScratchCopy:
+    """docs/ and snippets/ in a scratch folder, its build beside them, for a writer's edits.
+
+    Built once, then shared by the tests of a module: each test edits it inside
+    ``restored()``, so the next build re-reads only what the last test changed.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.docs = root / "docs"
+        shutil.copytree(REPO / "docs", self.docs, ignore=shutil.ignore_patterns("*.mo"))
+        shutil.copytree(REPO / "snippets", root / "snippets")
+        self.builddir = root / "_build"
+
+    def files(self) -> dict[Path, bytes]:
+        return {
+            path: path.read_bytes()
+            for folder in (self.docs, self.root / "snippets")
+            for path in folder.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+
+    def restore(self, saved: dict[Path, bytes]) -> None:
+        """Put every file back as it was (a rewritten file gets a new date: it is re-read)."""
+        for path in set(self.files()) - set(saved):
+            path.unlink()
+        for path, data in saved.items():
+            if not path.is_file() or path.read_bytes() != data:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+
+    @contextmanager
+    def restored(self) -> Iterator["ScratchCopy"]:
+        """The copy, put back as it was afterwards."""
+        saved = self.files()
+        try:
+            yield self
+        finally:
+            self.restore(saved)
+
+    def edit(self, relative: str, old: str, new: str, count: int = 1) -> None:
+        path = self.root / relative
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == count, f"{relative}: {old!r} is not there {count} time(s)"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def html(self, target: str = "html-en") -> tuple[int, str]:
+        build = make_html(self.builddir, sourcedir=self.docs, target=target)
+        return build.returncode, build.output
+
+    def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """`make <args>` on the copy, with extra environment variables (none of the writer's)."""
+        where = [f"BUILDDIR={self.builddir}", f"SOURCEDIR={self.docs}"]
+        environ = {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
+        return subprocess.run(
+            ["make", "--no-print-directory", *args, *where],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**environ, **env},
+        )
+
+    def make(self, *args: str) -> tuple[int, str]:
+        result = self.run(*args)
+        return result.returncode, result.stdout + result.stderr
+
+    def line_of(self, relative: str, text: str) -> int:
+        lines = (self.root / relative).read_text(encoding="utf-8").splitlines()
+        return next(number for number, line in enumerate(lines, 1) if text in line)
 
 
 def html_pages(root: Path) -> list[str]:

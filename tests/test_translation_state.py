@@ -1,35 +1,33 @@
 """The English build knows each message's translation state (docs/_ext/translation_state.py).
 
 Each test edits a scratch copy of docs/ as a writer would and builds the English site
-exactly as `make html-en` does.
+exactly as `make html-en` does. The copy is built once for the module; each test puts
+back what it changed, so its first build re-reads only the pages it edited.
 """
 
-import os
 import re
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import polib
 import pytest
-from site_build import REPO, soup
+from site_build import ScratchCopy, soup
 
 NEW_PAGE = "Новая страница\n==============\n\nПервый абзац новой страницы.\n"
 
 
-def make(target: str, docs: Path, builddir: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """`make <target>` on the scratch copy, with extra environment variables."""
-    return subprocess.run(
-        ["make", "--no-print-directory", target, f"SOURCEDIR={docs}", f"BUILDDIR={builddir}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**_environ(), **env},
-    )
+@pytest.fixture(scope="module")
+def built_copy(tmp_path_factory: pytest.TempPathFactory) -> ScratchCopy:
+    copy = ScratchCopy(tmp_path_factory.mktemp("translation-state"))
+    code, output = copy.html()
+    assert code == 0, output
+    return copy
 
 
-def _environ() -> dict[str, str]:
-    return {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
+@pytest.fixture
+def copy(built_copy: ScratchCopy) -> Iterator[ScratchCopy]:
+    with built_copy.restored():
+        yield built_copy
 
 
 def add_page(docs: Path) -> None:
@@ -40,27 +38,23 @@ def add_page(docs: Path) -> None:
     index.write_text(text.replace("\n   sandbox\n", "\n   sandbox\n   new\n", 1), encoding="utf-8")
 
 
-def test_a_new_page_without_a_catalog_fails_the_english_build(
-    docs_copy: Path, tmp_path: Path
-) -> None:
-    add_page(docs_copy)
-    build = make("html-en", docs_copy, tmp_path / "_build")
+def test_a_new_page_without_a_catalog_fails_the_english_build(copy: ScratchCopy) -> None:
+    add_page(copy.docs)
+    build = copy.run("html-en")
     assert build.returncode != 0
     assert re.search(r"new\.rst:\d+: WARNING: no English translation: .*new\.po", build.stderr)
     # An incremental build right after it fails too: the warnings are not lost.
-    again = make("html-en", docs_copy, tmp_path / "_build")
+    again = copy.run("html-en")
     assert again.returncode != 0, again.stdout
     assert "new.po does not exist" in again.stderr
 
 
-def test_untranslated_messages_are_named_with_po_file_and_line(
-    docs_copy: Path, tmp_path: Path
-) -> None:
-    add_page(docs_copy)
-    assert make("po", docs_copy, tmp_path / "_build").returncode == 0
-    catalog = docs_copy / "locale/en/LC_MESSAGES/new.po"
+def test_untranslated_messages_are_named_with_po_file_and_line(copy: ScratchCopy) -> None:
+    add_page(copy.docs)
+    assert copy.run("po").returncode == 0
+    catalog = copy.docs / "locale/en/LC_MESSAGES/new.po"
     lines = catalog.read_text(encoding="utf-8").splitlines()
-    build = make("html-en", docs_copy, tmp_path / "_build")
+    build = copy.run("html-en")
     assert build.returncode != 0
     found = re.findall(r"(\S*new\.po):(\d+): WARNING: untranslated message: '(.*)'", build.stderr)
     assert {message for _path, _line, message in found} == {
@@ -72,17 +66,17 @@ def test_untranslated_messages_are_named_with_po_file_and_line(
 
 
 def test_a_changed_sentence_is_named_in_the_page_then_fuzzy_in_the_po_file(
-    docs_copy: Path, tmp_path: Path
+    copy: ScratchCopy,
 ) -> None:
-    page = docs_copy / "api-key.rst"
-    catalog = polib.pofile(str(docs_copy / "locale/en/LC_MESSAGES/api-key.po"))
+    page = copy.docs / "api-key.rst"
+    catalog = polib.pofile(str(copy.docs / "locale/en/LC_MESSAGES/api-key.po"))
     entry = next(e for e in catalog if e.msgstr and "\n" not in e.msgid and len(e.msgid) > 40)
     text = page.read_text(encoding="utf-8")
     assert entry.msgid in text
     page.write_text(text.replace(entry.msgid, entry.msgid + " Изменено."), encoding="utf-8")
     line = text[: text.index(entry.msgid)].count("\n") + 1
 
-    build = make("html-en", docs_copy, tmp_path / "_build")
+    build = copy.run("html-en")
     assert build.returncode != 0
     assert re.search(
         rf"api-key\.rst:{line}: WARNING: message missing from \S*api-key\.po "
@@ -90,24 +84,24 @@ def test_a_changed_sentence_is_named_in_the_page_then_fuzzy_in_the_po_file(
         build.stderr,
     ), build.stderr
 
-    assert make("po", docs_copy, tmp_path / "_build").returncode == 0
-    build = make("html-en", docs_copy, tmp_path / "_build")
+    assert copy.run("po").returncode == 0
+    build = copy.run("html-en")
     assert build.returncode != 0
     assert re.search(r"api-key\.po:\d+: WARNING: fuzzy translation", build.stderr), build.stderr
     # The preview says the translation is out of date, and marks the changed passage.
-    build = make("html-en", docs_copy, tmp_path / "_build", ALLOW_UNTRANSLATED="1")
+    build = copy.run("html-en", ALLOW_UNTRANSLATED="1")
     assert build.returncode == 0, build.stderr
-    page = soup(tmp_path / "_build/html/en/api-key.html")
+    page = soup(copy.builddir / "html/en/api-key.html")
     assert "out of date" in page.select_one(".translation-notice").get_text()
     (marked,) = page.select("article .untranslated")
     assert "Изменено." in marked.get_text()
 
 
-def test_allow_untranslated_builds_with_a_notice_and_marks(docs_copy: Path, tmp_path: Path) -> None:
-    add_page(docs_copy)
-    build = make("html-en", docs_copy, tmp_path / "_build", ALLOW_UNTRANSLATED="1")
+def test_allow_untranslated_builds_with_a_notice_and_marks(copy: ScratchCopy) -> None:
+    add_page(copy.docs)
+    build = copy.run("html-en", ALLOW_UNTRANSLATED="1")
     assert build.returncode == 0, build.stderr
-    page = soup(tmp_path / "_build/html/en/new.html")
+    page = soup(copy.builddir / "html/en/new.html")
     notice = page.select_one("article .translation-notice")
     assert notice is not None
     assert "not fully translated" in notice.get_text()
@@ -115,14 +109,14 @@ def test_allow_untranslated_builds_with_a_notice_and_marks(docs_copy: Path, tmp_
     marked = [tag.contents[0].strip() for tag in page.select("article .untranslated")]
     assert marked == ["Новая страница", "Первый абзац новой страницы."]
     # A page whose translation is complete carries neither.
-    complete = soup(tmp_path / "_build/html/en/api-key.html")
+    complete = soup(copy.builddir / "html/en/api-key.html")
     assert not complete.select(".translation-notice, .untranslated")
     # Back to a normal build: it fails again, though nothing changed but the switch.
-    assert make("html-en", docs_copy, tmp_path / "_build").returncode != 0
+    assert copy.run("html-en").returncode != 0
 
 
-def test_broken_markup_in_a_msgstr_is_named_in_the_po_file(docs_copy: Path, tmp_path: Path) -> None:
-    catalog = docs_copy / "locale/en/LC_MESSAGES/api-key.po"
+def test_broken_markup_in_a_msgstr_is_named_in_the_po_file(copy: ScratchCopy) -> None:
+    catalog = copy.docs / "locale/en/LC_MESSAGES/api-key.po"
     text = catalog.read_text(encoding="utf-8")
     entry = next(
         e
@@ -134,7 +128,7 @@ def test_broken_markup_in_a_msgstr_is_named_in_the_po_file(docs_copy: Path, tmp_
     catalog.write_text(text.replace(entry.msgstr, broken, 1), encoding="utf-8")
     msgid_line = text.splitlines().index(f'msgid "{entry.msgid}"') + 1
     for _build in range(2):  # and again: an incremental build does not forget it
-        build = make("html-en", docs_copy, tmp_path / "_build")
+        build = copy.run("html-en")
         assert build.returncode != 0
         assert re.search(
             rf"api-key\.po:{msgid_line}: WARNING: the translation's markup is broken", build.stderr
@@ -147,17 +141,17 @@ def test_broken_markup_in_a_msgstr_is_named_in_the_po_file(docs_copy: Path, tmp_
     ids=["target-nowhere", "reference-dropped"],
 )
 def test_a_broken_reference_in_a_msgstr_is_named_in_the_po_file(
-    docs_copy: Path, tmp_path: Path, replacement: str, warning: str
+    copy: ScratchCopy, replacement: str, warning: str
 ) -> None:
     """Sphinx names the page's line; the warning also names the .po file's."""
-    catalog = docs_copy / "locale/en/LC_MESSAGES/api-key.po"
+    catalog = copy.docs / "locale/en/LC_MESSAGES/api-key.po"
     reference = ":doc:`/running-examples`"
     entry = next(e for e in polib.pofile(str(catalog)) if reference in e.msgstr)
     text = catalog.read_text(encoding="utf-8")
     broken = entry.msgstr.replace(reference, replacement)
     catalog.write_text(text.replace(entry.msgstr, broken, 1), encoding="utf-8")
     msgid_line = text.splitlines().index(f'msgid "{entry.msgid}"') + 1
-    build = make("html-en", docs_copy, tmp_path / "_build")
+    build = copy.run("html-en")
     assert build.returncode != 0
     named = re.findall(
         rf"api-key\.rst:\d+\S*: WARNING: {warning}.* \(translation: (\S+)\)$", build.stderr, re.M

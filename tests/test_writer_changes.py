@@ -7,68 +7,13 @@ output was recorded. One copy per module, built once; each test puts back what i
 changed, so the next build re-reads only what differs.
 """
 
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from site_build import REPO, make_html
+from site_build import ScratchCopy as Copy
 
 CATALOGS = Path("locale/en/LC_MESSAGES")  # in docs/
-
-
-class Copy:
-    """docs/ and snippets/ in a scratch folder, its build beside them."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.docs = root / "docs"
-        shutil.copytree(REPO / "docs", self.docs, ignore=shutil.ignore_patterns("*.mo"))
-        shutil.copytree(REPO / "snippets", root / "snippets")
-        self.builddir = root / "_build"
-
-    def files(self) -> dict[Path, bytes]:
-        return {
-            path: path.read_bytes()
-            for folder in (self.docs, self.root / "snippets")
-            for path in folder.rglob("*")
-            if path.is_file() and "__pycache__" not in path.parts
-        }
-
-    def restore(self, saved: dict[Path, bytes]) -> None:
-        """Put every file back as it was (a rewritten file gets a new date: it is re-read)."""
-        for path in set(self.files()) - set(saved):
-            path.unlink()
-        for path, data in saved.items():
-            if not path.is_file() or path.read_bytes() != data:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-
-    def edit(self, relative: str, old: str, new: str, count: int = 1) -> None:
-        path = self.root / relative
-        text = path.read_text(encoding="utf-8")
-        assert text.count(old) == count, f"{relative}: {old!r} is not there {count} time(s)"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-
-    def html(self, target: str = "html-en") -> tuple[int, str]:
-        build = make_html(self.builddir, sourcedir=self.docs, target=target)
-        return build.returncode, build.output
-
-    def make(self, *args: str) -> tuple[int, str]:
-        where = [f"BUILDDIR={self.builddir}", f"SOURCEDIR={self.docs}"]
-        result = subprocess.run(
-            ["make", "--no-print-directory", *args, *where],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return result.returncode, result.stdout + result.stderr
-
-    def line_of(self, relative: str, text: str) -> int:
-        lines = (self.root / relative).read_text(encoding="utf-8").splitlines()
-        return next(number for number, line in enumerate(lines, 1) if text in line)
 
 
 @pytest.fixture(scope="module")
@@ -81,9 +26,8 @@ def built_copy(tmp_path_factory: pytest.TempPathFactory) -> Copy:
 
 @pytest.fixture
 def copy(built_copy: Copy) -> Iterator[Copy]:
-    saved = built_copy.files()
-    yield built_copy
-    built_copy.restore(saved)
+    with built_copy.restored():
+        yield built_copy
 
 
 def rename_terms(copy: Copy) -> None:

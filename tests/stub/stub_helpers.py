@@ -1,11 +1,13 @@
 """Short ways to call the stub in its own tests."""
 
+import errno
 import re
+import socket
 import time
 import urllib.parse
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import requests
 
@@ -15,6 +17,34 @@ TIMEOUT = 5
 #: `python -m extern_stub` options of every test that starts one: any free ports, never the
 #: documented 8401 and 8402, which belong to the reader (a sandbox may be running there).
 ANY_PORTS = ("--test-port", "0", "--production-port", "0")
+#: How a test file starts the sandbox as a process: ``[sys.executable, "-m", "extern_stub", ...``.
+STARTS_THE_SANDBOX = re.compile(r'"-m",\s*"extern_stub"')
+
+
+@contextmanager
+def held(ports: list[int]) -> Iterator[list[int]]:
+    """Listen on each port on 127.0.0.1, as a reader's sandbox would; yields the ports
+    something else already held.
+
+    SO_REUSEPORT lets the other pytest worker hold them too at the same time; a sandbox
+    (which does not set it) still cannot bind them.
+    """
+    taken_already = []
+    with ExitStack() as stack:
+        for port in ports:
+            listener = stack.enter_context(socket.socket())
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            try:
+                listener.bind(("127.0.0.1", port))
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE:
+                    raise
+                taken_already.append(port)  # a running sandbox, say: held all the same
+                continue
+            listener.listen()
+        yield taken_already
+
+
 # The redirect URI registered for the demo client of both sites.
 CALLBACK = "http://127.0.0.1:8400/callback"
 
