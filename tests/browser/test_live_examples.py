@@ -209,3 +209,130 @@ def test_a_page_of_a_foreign_origin_is_refused(
     assert foreign.base != served.base
     assert "/connect/token" not in [request.path for request in site.requests]
     assert not page.locator(".live-output").count()
+
+
+def run_program(page: Page, served: Served, sandbox: StubServer, source: str) -> Locator:
+    """Run `source` from the client credentials page's Run control, as if it were the
+    file the page offers for download."""
+    page.route("**/client_credentials.mjs", lambda route: route.fulfill(body=source))
+    example = javascript_tab(
+        page, served.url("en/auth/client-credentials.html"), "client-credentials"
+    )
+    fill_settings(example, "test", sandbox.sites["test"].base_url)
+    run(example)
+    return example
+
+
+SHIM_PROGRAM = """\
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+
+console.log("site:", process.env.KONTUR_SITE, "expires_in:", 86400);
+console.error("to stderr");
+console.log(randomBytes(16).toString("hex").length, await sleep(10, "slept"));
+for await (const line of createInterface({ input: process.stdin })) {
+  console.log("read:", line);
+  break;
+}
+stop();
+console.log("not printed: process.exit stopped the program");
+
+function stop() {
+  process.exit(3);
+}
+"""
+
+
+def test_the_shim_gives_a_program_what_node_gives_it(
+    live_context: BrowserContext, served: Served, sandbox: StubServer
+) -> None:
+    """process.env and process.exit, console.log and .error, node:crypto, node:readline,
+    node:timers/promises: what the examples use of Node.js."""
+    page = live_context.new_page()
+    example = run_program(page, served, sandbox, SHIM_PROGRAM)
+    field = example.locator(".live-output__input input")
+    expect(field).to_be_visible()
+    assert output(example) == "site: test expires_in: 86400\nto stderr\n32 slept\n"
+    field.fill("typed line")
+    field.press("Enter")
+    expect(example.locator(".live-output__end")).to_contain_text("3")
+    page.wait_for_timeout(200)
+    assert (
+        output(example) == "site: test expires_in: 86400\nto stderr\n32 slept\nread: typed line\n"
+    )
+    assert example.locator(".live-output__stderr").inner_text() == "to stderr\n"
+    assert not field.is_visible()
+
+
+def test_stop_ends_a_running_program(
+    live_context: BrowserContext, served: Served, sandbox: StubServer
+) -> None:
+    source = (
+        "for (let n = 0; ; n++) {\n"
+        "  console.log('tick', n);\n"
+        "  await new Promise((r) => setTimeout(r, 50));\n"
+        "}\n"
+    )
+    page = live_context.new_page()
+    example = run_program(page, served, sandbox, source)
+    expect(example.locator(".live-output__text")).to_contain_text("tick 3")
+    example.get_by_role("button", name="Stop").click()
+    expect(example.locator(".live-output__end")).to_have_text("The program was stopped.")
+    printed = output(example)
+    page.wait_for_timeout(300)
+    assert output(example) == printed
+    assert not page.locator("iframe").count()  # the program's frame, and its timers, are gone
+
+
+def test_an_example_that_fails_says_why_and_exits_1(
+    live_context: BrowserContext, served: Served, sandbox: StubServer
+) -> None:
+    """The examples' own failures: a missing setting stops the program at once (nothing
+    after process.exit runs); an error answer shows its trace id (a header CORS exposes)."""
+    page = live_context.new_page()
+    example = javascript_tab(
+        page, served.url("en/auth/client-credentials.html"), "client-credentials"
+    )
+    fill_settings(example, "test", sandbox.sites["test"].base_url)
+    example.locator('input[name="KONTUR_CLIENT_ID"]').fill("")
+    run(example)
+    expect(example.locator(".live-output__end")).to_contain_text("exit code 1")
+    assert output(example) == "KONTUR_CLIENT_ID is not set\n"
+    example.locator('input[name="KONTUR_CLIENT_ID"]').fill(sandbox.sites["test"].client_id)
+    example.locator('input[name="KONTUR_API_KEY"]').fill("not-the-key")
+    run(example)
+    expect(example.locator(".live-output__text")).to_contain_text("X-Kontur-Trace-Id")
+    expect(example.locator(".live-output__end")).to_contain_text("exit code 1")
+    lines = output(example).splitlines()
+    assert lines[0].startswith("400 invalid_client: "), lines
+    assert re.fullmatch(r"X-Kontur-Trace-Id: [0-9a-f]{32}", lines[1]), lines
+    assert len(lines) == 2
+
+
+def test_the_settings_stay_in_the_browser_tab(
+    live_context: BrowserContext, served: Served, sandbox: StubServer
+) -> None:
+    """Kept in sessionStorage only: a reload keeps them, localStorage never has them."""
+    page = live_context.new_page()
+    url = served.url("ru/auth/client-credentials.html")
+    example = javascript_tab(page, url, "client-credentials")
+    fill_settings(example, "production", "http://127.0.0.1:9")
+    example.locator('input[name="KONTUR_API_KEY"]').fill("reader-key")
+    example.locator('input[name="KONTUR_API_KEY"]').press("Tab")
+    page.reload()
+    example = page.locator(".example-client-credentials").first
+    example.get_by_role("tab", name="JavaScript").click()
+    example.locator(".live-run summary").click()
+    assert example.locator('select[name="KONTUR_SITE"]').input_value() == "production"
+    assert (
+        example.locator('input[name="KONTUR_IDENTITY_URL"]').input_value() == "http://127.0.0.1:9"
+    )
+    assert example.locator('input[name="KONTUR_API_KEY"]').input_value() == "reader-key"
+    assert "reader-key" in page.evaluate("sessionStorage.getItem('kontur-live-settings')")
+    assert "reader-key" not in page.evaluate("JSON.stringify(localStorage)")
+    # A new tab starts from the sandbox's own values.
+    other = live_context.new_page()
+    example = javascript_tab(other, url, "client-credentials")
+    example.locator(".live-run summary").click()
+    assert example.locator('select[name="KONTUR_SITE"]').input_value() == "test"

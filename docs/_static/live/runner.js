@@ -10,8 +10,10 @@ const job = parent.liveExamplesJob(frameElement);
 // the synchronous code; the job ignores anything the frame does after the exit.
 class Exit extends Error {}
 
+// What the examples print: strings and numbers, as Node.js writes them; objects as JSON.
 function format(values) {
-  return values.map((value) => (typeof value === "string" ? value : JSON.stringify(value))).join(" ");
+  const text = (value) => (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value));
+  return values.map(text).join(" ");
 }
 
 globalThis.process = {
