@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 - the Russian labels are content
 """Live examples: a Run control on each example's JavaScript tab.
 
 ``.. example-live::`` (the ``example`` directive writes it in the JavaScript tab) leaves an

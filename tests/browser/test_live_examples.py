@@ -237,6 +237,7 @@ for await (const line of createInterface({ input: process.stdin })) {
 }
 stop();
 console.log("not printed: process.exit stopped the program");
+parent.document.body.dataset.afterExit = "ran";
 
 function stop() {
   process.exit(3);
@@ -262,6 +263,7 @@ def test_the_shim_gives_a_program_what_node_gives_it(
         output(example) == "site: test expires_in: 86400\nto stderr\n32 slept\nread: typed line\n"
     )
     assert example.locator(".live-output__stderr").inner_text() == "to stderr\n"
+    assert page.evaluate("document.body.dataset.afterExit") is None
     assert not field.is_visible()
 
 
@@ -299,6 +301,8 @@ def test_an_example_that_fails_says_why_and_exits_1(
     run(example)
     expect(example.locator(".live-output__end")).to_contain_text("exit code 1")
     assert output(example) == "KONTUR_CLIENT_ID is not set\n"
+    page.wait_for_timeout(300)
+    assert "/connect/token" not in [request.path for request in sandbox.sites["test"].requests]
     example.locator('input[name="KONTUR_CLIENT_ID"]').fill(sandbox.sites["test"].client_id)
     example.locator('input[name="KONTUR_API_KEY"]').fill("not-the-key")
     run(example)
