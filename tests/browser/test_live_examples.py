@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ConsoleErrors, Served, axe_violations, serve
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
-from site_build import extension
+from browser_support import CHROMIUM, CHROMIUM_ARGS, ConsoleErrors, Served, axe_violations, serve
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Playwright, expect
+from site_build import REPO, extension
 from snippets_runner import masked, public, tasks
 
 from extern_stub.pytest_plugin import DEVICE_INTERVAL, SEED
@@ -209,6 +209,48 @@ def test_a_page_of_a_foreign_origin_is_refused(
     assert foreign.base != served.base
     assert "/connect/token" not in [request.path for request in site.requests]
     assert not page.locator(".live-output").count()
+
+
+@pytest.fixture
+def public_browser(playwright: Playwright, served: Served) -> Iterator[Browser]:
+    """A chromium that takes the served site for a public one, as the published site is:
+    its requests to the sandbox cross into the loopback address space (Local Network
+    Access). Chromium's own flag for testing that, from its documentation."""
+    port = served.base.rsplit(":", 1)[1]
+    override = f"--ip-address-space-overrides=127.0.0.1:{port}=public"
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, override]
+    )
+    yield browser
+    browser.close()
+
+
+def test_a_public_page_runs_once_the_browser_allows_local_network_access(
+    public_browser: Browser, served: Served, sandbox: StubServer
+) -> None:
+    """Without the permission (headless chromium cannot ask) the Run control says the
+    browser blocks the page; with it, the example runs as recorded."""
+    site = sandbox.sites["test"]
+    url = served.url("en/auth/client-credentials.html")
+    denied = public_browser.new_context()
+    page = denied.new_page()
+    example = javascript_tab(page, url, "client-credentials")
+    fill_settings(example, "test", site.base_url)
+    run(example)
+    status = example.locator(".live-run:visible .live-run__status")
+    expect(status).to_have_text(extension("live_examples").LABELS["blocked"]["en"])
+    assert not site.requests  # nothing reached the sandbox
+    denied.close()
+    allowed = public_browser.new_context()
+    allowed.grant_permissions(["local-network-access"], origin=served.base)
+    page = allowed.new_page()
+    example = javascript_tab(page, url, "client-credentials")
+    fill_settings(example, "test", site.base_url)
+    run(example)
+    wait_for_exit(example)
+    recorded = (REPO / "snippets/client-credentials/output.test.txt").read_text("utf-8")
+    assert public(output(example), site) == recorded
+    allowed.close()
 
 
 def run_program(page: Page, served: Served, sandbox: StubServer, source: str) -> Locator:
