@@ -15,12 +15,16 @@ from __future__ import annotations
 import os
 import urllib.parse
 from collections.abc import Iterable
+from importlib import resources
 
 from werkzeug.wrappers import Request, Response
 
 #: The local preview of the documentation: ``make live`` and ``python3 -m http.server``
 #: serve on port 8000.
 PREVIEW_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000")
+#: Written into the sandbox package by the documentation's build (docs/_ext/downloads.py):
+#: the published site's origin.
+DOCS_ORIGIN_FILE = "docs-origin.txt"
 #: The endpoints the examples call from a page.
 CORS_PATHS = frozenset(
     {
@@ -62,8 +66,12 @@ def origin(text: str) -> str:
 
 
 def docs_origin() -> str | None:
-    """The origin of the published documentation: ``DOCS_BASE_URL``'s, when it is set."""
+    """The origin of the published documentation: ``DOCS_BASE_URL``'s when it is set, else
+    the one the documentation's build wrote into this package (:data:`DOCS_ORIGIN_FILE`)."""
     base = os.environ.get("DOCS_BASE_URL", "")
+    if not base:
+        packaged = resources.files("extern_stub").joinpath(DOCS_ORIGIN_FILE)
+        base = packaged.read_text(encoding="utf-8").strip() if packaged.is_file() else ""
     try:
         return origin(urllib.parse.urljoin(base, "/")) if base else None
     except OriginError:

@@ -1,12 +1,20 @@
 """Cross-origin requests: the documentation's pages may call the sandbox, no other page may."""
 
+from pathlib import Path
+
 import pytest
 from werkzeug.test import Client
 
-from extern_stub import StubServer
+from extern_stub import StubServer, cors
 from extern_stub.__main__ import parse_args
 from extern_stub.app import SiteApp
-from extern_stub.cors import PREVIEW_ORIGINS, OriginError, default_origins, origin
+from extern_stub.cors import (
+    DOCS_ORIGIN_FILE,
+    PREVIEW_ORIGINS,
+    OriginError,
+    default_origins,
+    origin,
+)
 
 DOCS = "https://docs.example.org"
 FOREIGN = "https://evil.example"
@@ -130,7 +138,9 @@ def test_anything_but_an_origin_is_refused(text: str) -> None:
         origin(text)
 
 
-def test_the_published_site_is_allowed_from_docs_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_published_site_is_allowed_from_docs_base_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DOCS_BASE_URL", "https://docs.example.org/extern-auth/")
     assert default_origins() == (*PREVIEW_ORIGINS, "https://docs.example.org")
     monkeypatch.delenv("DOCS_BASE_URL")
@@ -143,3 +153,13 @@ def test_allow_origin_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         parse_args(["--allow-origin", "*"])
     assert "is not an origin" in capsys.readouterr().err
+
+
+def test_the_published_site_is_allowed_from_the_package(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The documentation's build writes its site's origin into the sandbox package."""
+    monkeypatch.delenv("DOCS_BASE_URL", raising=False)
+    (tmp_path / DOCS_ORIGIN_FILE).write_text("https://docs.example.org\n", encoding="utf-8")
+    monkeypatch.setattr(cors.resources, "files", lambda package: tmp_path)
+    assert default_origins() == (*PREVIEW_ORIGINS, "https://docs.example.org")
