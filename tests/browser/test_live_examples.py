@@ -382,3 +382,15 @@ def test_the_settings_stay_in_the_browser_tab(
     example = javascript_tab(other, url, "client-credentials")
     example.locator(".live-run summary").click()
     assert example.locator('select[name="KONTUR_SITE"]').input_value() == "test"
+
+
+def test_a_page_opened_as_a_file_says_to_serve_it(
+    live_context: BrowserContext, served: Served
+) -> None:
+    page = live_context.new_page()
+    url = (served.root / "ru" / "auth" / "client-credentials.html").as_uri()
+    example = javascript_tab(page, url, "client-credentials")
+    run(example)
+    status = example.locator(".live-run:visible .live-run__status")
+    expect(status.locator("code")).to_have_text("python3 -m http.server 8000")
+    assert not page.locator(".live-output").count()
