@@ -394,3 +394,23 @@ def test_a_page_opened_as_a_file_says_to_serve_it(
     status = example.locator(".live-run:visible .live-run__status")
     expect(status.locator("code")).to_have_text("python3 -m http.server 8000")
     assert not page.locator(".live-output").count()
+
+
+def test_the_run_control_works_from_the_keyboard(
+    live_context: BrowserContext, served: Served, sandbox: StubServer
+) -> None:
+    """Enter on the Run button runs; Enter on Show the recording brings it back and puts
+    the focus on the Run button again."""
+    page = live_context.new_page()
+    url = served.url("en/auth/client-credentials.html")
+    example = javascript_tab(page, url, "client-credentials")
+    fill_settings(example, "test", sandbox.sites["test"].base_url)
+    start = example.locator(".live-run:visible .live-run__start")
+    start.focus()
+    page.keyboard.press("Enter")
+    wait_for_exit(example)
+    back = example.get_by_role("button", name="Show the recording")
+    back.focus()
+    page.keyboard.press("Enter")
+    expect(example.locator(".example-output:visible")).to_have_count(1)
+    assert page.evaluate("document.activeElement.classList.contains('live-run__start')")
