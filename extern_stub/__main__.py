@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 from extern_stub import __version__
+from extern_stub.cors import OriginError, origin
 from extern_stub.server import SEED_ON_NETWORK, PortUnavailableError, StubServer, is_loopback
 
 #: The documented ports; the exports a person pastes rely on them.
@@ -44,6 +45,14 @@ def seconds(text: str) -> float:
     if not 0 <= value <= 60:  # also refuses nan
         raise argparse.ArgumentTypeError(f"{text} is not from 0 to 60 seconds")
     return value
+
+
+def allowed_origin(text: str) -> str:
+    """An origin for ``--allow-origin``: scheme://host[:port]."""
+    try:
+        return origin(text)
+    except OriginError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -70,6 +79,16 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
         metavar="NAME",
         help="a host name clients may use besides 127.0.0.1, localhost and [::1] (and the "
         "--host address); other names get 421, against DNS rebinding (repeatable)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        type=allowed_origin,
+        metavar="ORIGIN",
+        help="a page origin (scheme://host[:port]) whose live examples may call the sandbox, "
+        "besides the local preview's (http://127.0.0.1:8000, localhost, [::1]) and the "
+        "published documentation's (repeatable)",
     )
     for site, port in DEFAULT_PORTS.items():
         parser.add_argument(
@@ -200,6 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         registry_path=args.sites_file,
         quiet=args.quiet or bool(command),
         allowed_hosts=args.allow_host,
+        allowed_origins=args.allow_origin,
     )
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)

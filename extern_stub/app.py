@@ -14,6 +14,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from extern_stub import extern_api, identity
+from extern_stub.cors import CORS_PATHS, Cors, default_origins, refusal_message
 from extern_stub.errors import ExternError, OAuthError, extern_response, oauth_response
 from extern_stub.headers import SECURITY_HEADERS, MalformedAuthorization, authorization
 from extern_stub.sites import (
@@ -97,9 +98,13 @@ def is_identity_path(path: str) -> bool:
 class SiteApp:
     """The WSGI application serving one :class:`~extern_stub.sites.Site`."""
 
-    def __init__(self, site: Site, quiet: bool = True) -> None:
+    def __init__(
+        self, site: Site, quiet: bool = True, origins: Iterable[str] | None = None
+    ) -> None:
         self.site = site
         self.quiet = quiet
+        #: The pages that may call the sandbox from another origin (the live examples').
+        self.cors = Cors(default_origins() if origins is None else origins)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         trace_id = self.site.new_trace_id()
@@ -116,6 +121,7 @@ class SiteApp:
                 trace_id,
             )
         response.headers["X-Kontur-Trace-Id"] = trace_id
+        self.cors.allow(request, response)
         for key, value in SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response(environ, start_response)
@@ -173,6 +179,10 @@ class SiteApp:
     ) -> Response:
         """Route ``request`` and turn every expected failure into the right error shape."""
         adapter = URL_MAP.bind_to_environ(request.environ)
+        if (foreign := self.cors.foreign_origin(request)) is not None:
+            return self.error_response(request.path, 403, refusal_message(foreign), trace_id)
+        if self.cors.is_preflight(request) and request.path in CORS_PATHS:
+            return self.cors.preflight(request)
         try:
             if body_error is not None:
                 raise body_error
@@ -206,6 +216,7 @@ class SiteApp:
             error = "server_error" if status >= 500 else "invalid_request"
             return oauth_response(OAuthError(error, message, status))
         names = {
+            403: "forbidden",
             404: "notFound",
             405: "methodNotAllowed",
             413: "requestTooLarge",

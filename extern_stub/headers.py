@@ -13,11 +13,14 @@ SECURITY_HEADERS: Mapping[str, str] = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
 }
-#: Headers sent with every HTML page on top of :data:`SECURITY_HEADERS`.
+#: Headers sent with every HTML page on top of :data:`SECURITY_HEADERS`. "same-origin", not
+#: "no-referrer": under "no-referrer" a browser sends ``Origin: null`` with the page's own
+#: form posts (Fetch, "append a request Origin header"), which the forms' Origin check
+#: refuses; other origins still get no ``Referer``, so no code leaves in one.
 PAGE_HEADERS: Mapping[str, str] = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
 }
 
 

@@ -688,7 +688,7 @@ def render_login(
         f'    <input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
         for name, value in fields.items()
     )
-    return form_page(
+    page = form_page(
         site,
         request,
         "login.html",
@@ -698,6 +698,15 @@ def render_login(
         hidden_fields_html=hidden,
         message=message,
     )
+    # The form's answer redirects to the application: browsers hold form-action to the
+    # redirect too, so the (registered) redirect URI's origin is allowed beside 'self'.
+    target = urllib.parse.urlsplit(fields["redirect_uri"])
+    if target.scheme in {"http", "https"} and re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", target.netloc):
+        policy = page.headers["Content-Security-Policy"]
+        page.headers["Content-Security-Policy"] = policy.replace(
+            "form-action 'self'", f"form-action 'self' {target.scheme}://{target.netloc}"
+        )
+    return page
 
 
 # -- discovery -----------------------------------------------------------------------------

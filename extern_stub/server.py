@@ -19,6 +19,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from extern_stub.app import SiteApp
+from extern_stub.cors import default_origins
 from extern_stub.headers import SECURITY_HEADERS
 from extern_stub.sites import RECORD_SIZE, SITE_NAMES, Site, load_registries
 
@@ -418,6 +419,7 @@ class StubServer:
         record_size: int = RECORD_SIZE,
         api_latency: float = 0.0,
         allowed_hosts: Iterable[str] = (),
+        allowed_origins: Iterable[str] = (),
     ) -> None:
         if seed is not None and not is_loopback(host):
             raise ValueError(SEED_ON_NETWORK)
@@ -430,6 +432,9 @@ class StubServer:
             name.lower().removeprefix("[").removesuffix("]")
             for name in (*allowed_hosts, *(() if host in WILDCARDS else (host,)))
         )
+        #: Pages that may call the sandbox from other origins (the documentation's live
+        #: examples): the local preview's, the published site's, and those given.
+        self.allowed_origins = (*default_origins(), *allowed_origins)
         self.seed = seed
         self.sites: dict[str, Site] = {
             name: Site(
@@ -464,7 +469,7 @@ class StubServer:
                         server = make_server(
                             self.host,
                             self._ports[name],
-                            SiteApp(site, quiet=self.quiet),
+                            SiteApp(site, quiet=self.quiet, origins=self.allowed_origins),
                             threaded=True,
                             request_handler=StubRequestHandler,
                         )

@@ -213,3 +213,22 @@ def test_the_sdist_is_normalized(tmp_path: Path) -> None:
         members = tar.getmembers()
     assert [m.name for m in members] == ["x/a", "x/b"]
     assert {(m.mtime, m.uname, m.mode) for m in members} == {(315532800, "", 0o644)}
+
+
+def test_the_sandbox_package_names_the_published_site_it_answers(tmp_path: Path) -> None:
+    """Built for a published address, the wheel carries that site's origin, which the
+    sandbox then lets run the examples from its pages; built without one, nothing."""
+    repo = small_repo(tmp_path)
+    for origin, cache in (("https://docs.example.org", "with"), ("", "without")):
+        made = downloads.make_published(repo, tmp_path / cache, origin)
+        (wheel,) = [entry for entry in made if entry.name.endswith(".whl")]
+        with zipfile.ZipFile(tmp_path / cache / "files" / wheel.name) as package:
+            names = package.namelist()
+            if origin:
+                assert package.read("extern_stub/docs-origin.txt").decode() == f"{origin}\n"
+            else:
+                assert "extern_stub/docs-origin.txt" not in names
+    assert downloads.published_origin("https://docs.example.org/extern-auth/en/") == (
+        "https://docs.example.org"
+    )
+    assert downloads.published_origin("") == ""

@@ -37,6 +37,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -50,6 +51,8 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
+
+from extern_stub.cors import DOCS_ORIGIN_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 #: Where the built files go in each language's output.
@@ -129,10 +132,11 @@ def _epoch() -> int:
     return max(int(os.environ.get("SOURCE_DATE_EPOCH") or ZIP_EPOCH), ZIP_EPOCH)
 
 
-def input_key(repo: Path = REPO) -> str:
-    """Changes whenever a published file would: inputs, the epoch, this module, setuptools."""
+def input_key(repo: Path = REPO, origin: str = "") -> str:
+    """Changes whenever a published file would: inputs, the epoch, this module, setuptools,
+    the published site's origin."""
     digest = hashlib.sha256()
-    digest.update(f"{_epoch()}\n".encode())
+    digest.update(f"{_epoch()}\n{origin}\n".encode())
     digest.update(Path(__file__).read_bytes())
     digest.update(_setuptools_version().encode())
     for path in inputs(repo):
@@ -145,14 +149,17 @@ def _setuptools_version() -> str:
     return distribution_version("setuptools")
 
 
-def build_packages(repo: Path, scratch: Path, out: Path) -> None:
-    """The wheel and the sdist of the sandbox, into ``out``."""
+def build_packages(repo: Path, scratch: Path, out: Path, origin: str = "") -> None:
+    """The wheel and the sdist of the sandbox, into ``out``; ``origin``, when known, is the
+    published site's, which the sandbox then answers (the live examples)."""
     source = scratch / "source"
     shutil.copytree(
         repo / "extern_stub",
         source / "extern_stub",
         ignore=shutil.ignore_patterns(*SKIPPED, "*.pyc"),
     )
+    if origin:
+        (source / "extern_stub" / DOCS_ORIGIN_FILE).write_text(f"{origin}\n", encoding="utf-8")
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(repo / "sandbox" / name, source / name)
     for path in [source, *source.rglob("*")]:
@@ -212,13 +219,13 @@ def build_examples_zip(repo: Path, out: Path, version: str) -> None:
             archive.writestr(info, path.read_bytes())
 
 
-def make_published(repo: Path, cache: Path) -> list[Published]:
+def make_published(repo: Path, cache: Path, origin: str = "") -> list[Published]:
     """The published files in ``cache/files/``, made again only when an input changed."""
     cache.mkdir(parents=True, exist_ok=True)
     manifest = cache / "manifest.json"
     with (cache / ".lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other language's build waits, then reuses them
-        key = input_key(repo)
+        key = input_key(repo, origin)
         if manifest.is_file():
             known = json.loads(manifest.read_text(encoding="utf-8"))
             if known["key"] == key and all(
@@ -231,7 +238,7 @@ def make_published(repo: Path, cache: Path) -> list[Published]:
             groups = {"sandbox": scratch / "sandbox", "postman": scratch / "postman"}
             for folder in groups.values():
                 folder.mkdir()
-            build_packages(repo, scratch, groups["sandbox"])
+            build_packages(repo, scratch, groups["sandbox"], origin)
             build_examples_zip(repo, groups["sandbox"], version)
             for path in _files(repo / "postman"):
                 shutil.copyfile(path, groups["postman"] / path.name)
@@ -259,8 +266,15 @@ def _cache(app: Sphinx) -> Path:
     return Path(app.doctreedir).parent / "published"
 
 
+def published_origin(base_url: str) -> str:
+    """The origin (scheme://host[:port]) of the site's published address; "" when unknown."""
+    parts = urllib.parse.urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} else ""
+
+
 def _make(app: Sphinx) -> None:
-    app.published = make_published(REPO, _cache(app))  # type: ignore[attr-defined]
+    origin = published_origin(app.config.html_baseurl)
+    app.published = make_published(REPO, _cache(app), origin)  # type: ignore[attr-defined]
 
 
 def _copy_to_output(app: Sphinx, exception: Exception | None) -> None:

@@ -49,6 +49,8 @@ LANGUAGES = (
     ("C#", ".cs", "csharp"),
 )
 BY_SUFFIX = {suffix: language for _label, suffix, language in LANGUAGES}
+#: The language whose programs run in the reader's browser too, from the page.
+LIVE_SUFFIX = ".mjs"
 #: Site names, as in ``KONTUR_SITE`` and the output file names, in tab order.
 SITES = ("test", "production")
 #: The language the pages are written in.
@@ -170,6 +172,8 @@ class ExampleDirective(_ExampleBase):
         """One language's tab: the region, the whole program in place, the file to download."""
         path, language = self.snippet(Path(name, file.name)), BY_SUFFIX[file.suffix]
         tag = region_tag(name)
+        # The JavaScript program also runs in the reader's browser (live_examples).
+        live = ["", ".. example-live::"] if file.suffix == LIVE_SUFFIX else []
         return [
             f".. literalinclude:: {path}",
             f"   :language: {language}",
@@ -184,6 +188,7 @@ class ExampleDirective(_ExampleBase):
             f"      :language: {language}",
             "",
             f":download:`{self.label('download')} {file.name} <{path}>`",
+            *live,
         ]
 
 
@@ -294,6 +299,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the directives and where the examples live."""
     app.setup_extension("sphinx_tabs.tabs")
     app.setup_extension("page_cache")
+    app.setup_extension("live_examples")
     # Relative to the source directory (docs/): the examples live next to it.
     app.add_config_value("examples_dir", "../snippets", "env", str)
     app.add_directive("example", ExampleDirective)
@@ -311,8 +317,9 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     return {
         "version": "1.0",
         # Raised when what the directives write changes: every page is read again. 2: the
-        # labels are the extension's, no longer messages of the pages; 3: regions first.
-        "env_version": 3,
+        # labels are the extension's, no longer messages of the pages; 3: regions first;
+        # 4: a Run control in the JavaScript tab.
+        "env_version": 4,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -215,6 +215,18 @@ def test_form_pages_forbid_framing(site: Site) -> None:
         assert page.headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_form_pages_let_a_browser_post_their_form_and_follow_its_redirect(site: Site) -> None:
+    """A browser sends `Origin: null` with a form post under "no-referrer", and holds the
+    redirect after a post to form-action: the page names the redirect URI's origin."""
+    device = requests.get(f"{site.base_url}/device", timeout=TIMEOUT)
+    assert device.headers["Referrer-Policy"] == "same-origin"
+    assert "form-action 'self';" in device.headers["Content-Security-Policy"]
+    login = requests.get(authorize_page(site), timeout=TIMEOUT)
+    assert login.headers["Referrer-Policy"] == "same-origin"
+    policy = login.headers["Content-Security-Policy"]
+    assert "form-action 'self' http://127.0.0.1:8400;" in policy
+
+
 def test_the_window_is_a_minute_by_default(site: Site) -> None:
     assert site.failure_window == FAILURE_WINDOW == 60
 
