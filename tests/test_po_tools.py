@@ -185,3 +185,43 @@ def test_reports_exit_0_on_an_unfinished_translation(project: Project, target: s
     )
     assert result.returncode == 0, result.stderr
     assert "1 untranslated" in result.stdout
+
+
+def test_an_outdated_translation_never_fills_another_page(project: Project) -> None:
+    """A fuzzy translation is not finished: it must not reach other pages as if it were."""
+    project.page("one", LONG_OLD, "Боевая площадка")
+    project.update()
+    project.translate("one", {LONG_OLD: "The key cannot be recovered.", "Боевая площадка": "Prod"})
+    project.page("one", LONG_NEW, "Боевая площадка")
+    project.update()  # the Russian changed: its translation is fuzzy now
+    (outdated,) = project.catalog("one").fuzzy_entries()
+    assert outdated.msgid == LONG_NEW
+
+    project.page("two", LONG_NEW, "Боевая площадка")
+    project.update()
+    entries = {entry.msgid: entry for entry in project.catalog("two")}
+    assert (entries[LONG_NEW].msgstr, entries[LONG_NEW].fuzzy) == ("", False)
+    assert (entries["Боевая площадка"].msgstr, entries["Боевая площадка"].fuzzy) == ("Prod", False)
+
+
+def test_stats_and_todo_count_an_outdated_translation_as_unfinished(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("page", LONG_OLD, "Готово.", "Новое.")
+    project.update()
+    project.translate("page", {LONG_OLD: "The key cannot be recovered.", "Готово.": "Done."})
+    project.page("page", LONG_NEW, "Готово.", "Новое.")
+    project.update()
+    capsys.readouterr()
+    path = project.po_path("page")
+
+    assert po.main(["stats", str(project.locale_dir)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}: 1 translated, 1 fuzzy, 1 untranslated",
+        "In all: 1 translated, 1 fuzzy, 1 untranslated.",
+    ]
+    assert po.main(["todo", str(project.locale_dir)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{path}: 1 untranslated, 1 fuzzy of 3"
+    assert "      English now: The key cannot be recovered." in out
+    assert not any("Готово." in line for line in out)
