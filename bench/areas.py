@@ -181,7 +181,8 @@ def _line_changes(line: str, path: str) -> Iterator[tuple[str, str | None]]:
             yield "swap", line.replace(old, new, 1)
     flags = SHELL_FLAG if path.endswith(".sh") else FLAG
     for flag in flags.findall(line):
-        yield "flag", re.sub(rf"(?<!\S){re.escape(flag)}(?!\S) ?", "", line, count=1)
+        dropped = re.sub(rf"(?<!\S){re.escape(flag)}(?!\S) ?", "", line, count=1)
+        yield "flag", dropped if line.endswith(" ") else dropped.rstrip(" ")
     if not STRUCTURE.match(line):
         yield "delete", None
 
@@ -380,17 +381,13 @@ def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float]:
     return ("survived" if code == 0 else "killed"), seconds
 
 
-def results_path(area: str) -> Path:
-    return RESULTS / f"{area}.json"
-
-
-def load(area: str) -> dict:
-    path = results_path(area)
+def load(area: str, results: Path = RESULTS) -> dict:
+    path = results / f"{area}.json"
     return json.loads(path.read_text("utf-8")) if path.is_file() else {}
 
 
 def save(area: str, record: dict) -> None:
-    path = results_path(area)
+    path = RESULTS / f"{area}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", "utf-8")
 
@@ -496,8 +493,9 @@ def equivalent_listed(area: str, listing: Path = EQUIVALENT) -> dict[str, dict]:
     return tomllib.loads(listing.read_text("utf-8")).get(area, {})
 
 
-def read(area: str, listing: Path = EQUIVALENT) -> AreaKills | None:
-    record = load(area)
+def read(area: str, listing: Path = EQUIVALENT, results: Path = RESULTS) -> AreaKills | None:
+    """The verdicts of the area's runs so far, or None when none was checked."""
+    record = load(area, results)
     verdicts = record.get("verdicts", {})
     if not verdicts:
         return None
