@@ -225,3 +225,54 @@ def test_stats_and_todo_count_an_outdated_translation_as_unfinished(
     assert out[0] == f"{path}: 1 untranslated, 1 fuzzy of 3"
     assert "      English now: The key cannot be recovered." in out
     assert not any("Готово." in line for line in out)
+
+
+def test_a_catalog_follows_its_page_when_it_moves_or_is_named_when_gone(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("old", "Страница.")
+    project.page("gone", "Ушла.")
+    project.update()
+    project.translate("old", {"Страница.": "Page."})
+    (project.pot_dir / "old.pot").rename(project.pot_dir / "new.pot")
+    (project.pot_dir / "gone.pot").unlink()
+    redirects = project.locale_dir.parent / "redirects.toml"
+    redirects.write_text('"old" = "new"\n', encoding="utf-8")
+    capsys.readouterr()
+
+    assert (
+        po.main(
+            ["update", str(project.pot_dir), str(project.locale_dir), "--redirects", str(redirects)]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    old, new, gone = (project.po_path(name) for name in ("old", "new", "gone"))
+    assert f"Renamed {old} to {new}: the page moved to new" in out
+    assert not old.exists()
+    assert {e.msgid: e.msgstr for e in project.catalog("new")} == {"Страница.": "Page."}
+    assert f"Orphaned {gone}: its page gone is gone; `make po PRUNE=1` removes it" in out
+    assert gone.exists()
+
+    assert po.main(["update", str(project.pot_dir), str(project.locale_dir), "--prune"]) == 0
+    assert f"Removed {gone}: its page gone is gone" in capsys.readouterr().out
+    assert not gone.exists()
+
+
+def test_a_broken_catalog_stops_the_update_and_changes_nothing(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("one", "Один.")
+    project.page("two", "Два.")
+    project.update()
+    broken = project.po_path("one")
+    broken.write_text(broken.read_text(encoding="utf-8") + "<<<<<<< HEAD\n", encoding="utf-8")
+    project.page("two", "Два.", "Три.")
+    before = project.po_path("two").read_bytes()
+    capsys.readouterr()
+    assert po.main(["update", str(project.pot_dir), str(project.locale_dir)]) == 1
+    err = capsys.readouterr().err
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    assert f"{broken}:{len(lines)}: merge conflict marker '<<<<<<<'" in err
+    assert err.rstrip().endswith("Nothing was changed.")
+    assert project.po_path("two").read_bytes() == before
