@@ -276,3 +276,37 @@ def test_a_broken_catalog_stops_the_update_and_changes_nothing(
     assert f"{broken}:{len(lines)}: merge conflict marker '<<<<<<<'" in err
     assert err.rstrip().endswith("Nothing was changed.")
     assert project.po_path("two").read_bytes() == before
+
+
+def test_a_moved_page_keeps_the_translation_its_new_address_already_has(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("old", "Старая.")
+    project.page("new", "Новая.")
+    project.update()
+    project.translate("old", {"Старая.": "Old."})
+    project.translate("new", {"Новая.": "New."})
+    (project.pot_dir / "old.pot").unlink()
+    redirects = project.locale_dir.parent / "redirects.toml"
+    redirects.write_text('"old" = "new"\n', encoding="utf-8")
+    capsys.readouterr()
+    po.update(project.pot_dir, project.locale_dir, redirects)
+    assert "Orphaned" in capsys.readouterr().out
+    assert {e.msgid: e.msgstr for e in project.catalog("new")} == {"Новая.": "New."}
+    assert project.po_path("old").exists()
+
+
+def test_a_moved_page_takes_its_translations_over_an_untranslated_catalog(
+    project: Project,
+) -> None:
+    project.page("old", "Страница.")
+    project.page("new", "Страница.")
+    project.update()
+    project.translate("old", {"Страница.": "Page."})
+    (project.pot_dir / "old.pot").unlink()
+    redirects = project.locale_dir.parent / "redirects.toml"
+    redirects.write_text('"old" = "new"\n', encoding="utf-8")
+    po.update(project.pot_dir, project.locale_dir, redirects)
+    assert not project.po_path("old").exists()
+    (entry,) = project.catalog("new")
+    assert (entry.msgstr, entry.fuzzy) == ("Page.", False)
