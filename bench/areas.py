@@ -21,7 +21,7 @@ Every mutant of an area is listed in a stable order and a seeded random sample o
 checks the sample in its drawn order, so a run stopped by its time budget has checked a
 random sample of its own. Verdicts are kept in ``mutants/areas/<area>.json`` (with the
 date, the seed and the commit) and a later run goes on from them; ``make bench`` reports
-each area's ratio. Survivors judged equivalent are listed in ``tests/MUTANTS.toml`` (the
+each area's ratio. Survivors judged equivalent are listed in ``tests/equivalent_mutants.toml`` (the
 line each mutant writes, and why no test could tell it), and left out of the ratio.
 """
 
@@ -52,7 +52,7 @@ from bench.harness import REPO
 #: Where verdicts are kept, one file per area (``mutants/`` is mutmut's own folder too).
 RESULTS = REPO / "mutants" / "areas"
 #: Survivors judged equivalent: ``[area."<mutant id>"]`` with ``line`` and ``why``.
-EQUIVALENT = REPO / "tests" / "MUTANTS.toml"
+EQUIVALENT = REPO / "tests" / "equivalent_mutants.toml"
 SCRATCH = REPO / "_build" / "mutation"
 SAMPLE = 140
 SEED = 27
@@ -256,12 +256,23 @@ RUNNER_TESTS = ["tests/test_runner_checks.py", "tests/test_snippets.py"]
 SITE_BUILDS = ("test_pages_show_every_example", "test_the_pages_say_how")
 
 
+#: Tests of tests/test_snippets.py that run every language's examples at once (the archive's
+#: commands, a server that never answers): the examples' area runs them per file.
+EVERY_LANGUAGE = ("test_the_archive_readme_commands", "test_a_server_that_never_answers")
+PYTHON_EXAMPLE = re.compile(r"\[[\w-]+/\w+\.py[\]-]")
+
+
 def _runner_tests(_path: str) -> list[str]:
     """The runner's checks on the wrong examples, and test_snippets.py on the Python examples
     (the runner is the same for every language; Python's run costs least)."""
     return [
         "tests/test_runner_checks.py",
-        *_snippet_tests(lambda id: ".py]" in id or "[" not in id),
+        *_snippet_tests(
+            lambda id: (
+                bool(PYTHON_EXAMPLE.search(id))
+                or ("[" not in id and not any(name in id for name in EVERY_LANGUAGE))
+            )
+        ),
     ]
 
 
@@ -435,9 +446,8 @@ def run_area(area: Area, size: int, budget: float, fresh: bool) -> dict:
                 "at": mutant.line,
                 "seconds": round(seconds, 1),
             }
-            print(
-                f"[{number}/{len(chosen)}] {verdict}: {mutant.id} ({seconds:.0f} s): {mutant.after}"
-            )
+            shown = f"[{number}/{len(chosen)}] {verdict}: {mutant.id} ({seconds:.0f} s)"
+            print(f"{shown}: {mutant.after}", flush=True)
             record["verdicts"] = verdicts
             record["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
             save(area.name, record)
