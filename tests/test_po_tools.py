@@ -1,5 +1,6 @@
 """`make po`, `make po-todo`, `make po-stats` (tools/po.py) on small hand-made catalogs."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -310,3 +311,45 @@ def test_a_moved_page_takes_its_translations_over_an_untranslated_catalog(
     assert not project.po_path("old").exists()
     (entry,) = project.catalog("new")
     assert (entry.msgstr, entry.fuzzy) == ("Page.", False)
+
+
+def test_the_header_names_the_page_and_survives_updates(project: Project) -> None:
+    (project.pot_dir / "auth").mkdir()
+    project.page("auth/new", "Новая страница")
+    project.update()
+    path = project.po_path("auth/new")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# English translation of the page auth/new.\n")
+    assert '"Report-Msgid-Bugs-To: \\n"' in text
+    project.translate("auth/new", {"Новая страница": "New page"})
+    (project.pot_dir / "auth" / "new.pot").write_text(
+        POT_HEADER + 'msgid "Новая страница"\nmsgstr ""\n\nmsgid "Ещё"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
+    project.update()  # an existing catalog keeps its language and plural forms
+    catalog = polib.pofile(str(path))
+    assert catalog.metadata["Language"] == "en"
+    assert catalog.metadata["Plural-Forms"] == "nplurals=2; plural=(n != 1);"
+    assert catalog.metadata["Report-Msgid-Bugs-To"] == ""
+    assert [entry.msgid for entry in catalog] == ["Новая страница", "Ещё"]
+
+
+def test_the_command_line_says_what_each_command_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        po.main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m tools.po ")
+    assert "The translation's .po files: update them, list what is left, count it." in out
+    for command, text in {
+        "update": "update the .po files from Sphinx's .pot files",
+        "todo": "what is left to translate",
+        "stats": "counts per file",
+    }.items():
+        assert re.search(rf"^\s+{command}\s+{re.escape(text)}$", out, re.MULTILINE), out
+    with pytest.raises(SystemExit):
+        po.main(["update", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--redirects REDIRECTS the site's redirects.toml: moved pages" in out
+    assert "--prune remove catalogs of pages gone" in out
