@@ -415,13 +415,16 @@ def commit() -> str:
     return ""
 
 
-def run_area(area: Area, size: int, budget: float, fresh: bool) -> dict:
-    """Check the area's sample, going on from the verdicts kept, for at most ``budget`` s."""
+def run_area(area: Area, size: int, budget: float, fresh: bool, again: bool = False) -> dict:
+    """Check the area's sample, going on from the verdicts kept, for at most ``budget`` s;
+    ``again``: the survivors kept are checked again (after new tests)."""
     chosen = sample(mutants_of(area), size)
     record = {} if fresh else load(area.name)
     if record.get("seed") != SEED or record.get("sample") != size:
         record = {}
     verdicts: dict = record.get("verdicts", {})
+    if again:
+        verdicts = {id: v for id, v in verdicts.items() if v["verdict"] == "killed"}
     record.update(
         area=area.name,
         seed=SEED,
@@ -533,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=SAMPLE, help="mutants drawn (default 140)")
     parser.add_argument("--budget", type=float, default=math.inf, help="seconds to spend at most")
     parser.add_argument("--fresh", action="store_true", help="forget the verdicts kept")
+    parser.add_argument("--again", action="store_true", help="check the survivors kept again")
     parser.add_argument("--list", action="store_true", help="list the sample, run nothing")
     parser.add_argument("--survivors", action="store_true", help="only report, with survivors")
     args = parser.parse_args(argv)
@@ -542,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mutant.id}: {mutant.before!r} -> {mutant.after!r}")
         return 0
     if not args.survivors:
-        run_area(area, args.sample, args.budget, args.fresh)
+        run_area(area, args.sample, args.budget, args.fresh, args.again)
     kills = read(args.area)
     if kills is None:
         print(f"{args.area}: nothing checked yet", file=sys.stderr)
