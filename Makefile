@@ -23,10 +23,12 @@ TEST_DIST  ?= worksteal
 MUTATE_JOBS ?= 2
 MUTANTS    ?=
 # make mutate AREA=<area> checks a seeded random sample of the area's mutants (bench/areas.py);
-# MUTATE_BUDGET (seconds) stops it early, and the next run goes on where it stopped.
+# MUTATE_BUDGET (seconds) stops it early, and the next run goes on where it stopped;
+# MUTATE_AGAIN=1 checks the survivors kept once more (after new tests).
 AREA       ?=
 MUTATE_SAMPLE ?= 140
 MUTATE_BUDGET ?=
+MUTATE_AGAIN ?=
 LIVE_PORT  ?= 8000
 # The sandbox's documented ports keep the exports `make stub` prints valid across restarts;
 # `make stub STUB_TEST_PORT=8411 STUB_PRODUCTION_PORT=8412` chooses others (0: any free).
@@ -169,7 +171,7 @@ ifeq ($(filter-out sandbox,$(AREA)),)
 	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS)
 	$(BIN)/python -m bench.mutation
 else
-	nice -n 10 $(BIN)/python -m bench.areas $(AREA) --sample $(MUTATE_SAMPLE) $(if $(MUTATE_BUDGET),--budget $(MUTATE_BUDGET))
+	nice -n 10 $(BIN)/python -m bench.areas $(AREA) --sample $(MUTATE_SAMPLE) $(if $(MUTATE_BUDGET),--budget $(MUTATE_BUDGET)) $(if $(MUTATE_AGAIN),--again)
 endif
 
 .PHONY: po
