@@ -240,14 +240,11 @@ EXTENSION_TESTS = {
     "markdown_twins": ["tests/test_markdown_twins.py"],
     "navigation_cache": ["tests/test_navigation_cache.py"],
     "page_cache": ["tests/test_page_cache.py"],
-    "po_files": ["tests/test_po_tools.py", "tests/test_writer_changes.py"],
+    "po_files": ["tests/test_po_tools.py", "tests/test_translation_state_small.py"],
     "provenance": ["tests/test_provenance.py"],
     "published_addresses": ["tests/test_writer_changes.py", "tests/test_publishing.py"],
     "quiet_build": ["tests/test_site.py"],
-    "translation_state": [
-        "tests/test_translation_state_small.py",
-        "tests/test_translation_state.py",
-    ],
+    "translation_state": ["tests/test_translation_state_small.py"],
     "warned_pages": ["tests/test_warned_pages.py"],
 }
 #: The runner's tests that need no toolchain but Python's and no build of the site.
