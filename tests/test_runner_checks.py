@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import snippets_runner
 from site_build import REPO
 from snippets_runner import (
     APT_PACKAGES,
@@ -159,3 +160,13 @@ def test_lint_names_what_is_wrong_with_a_python_file(tmp_path: Path) -> None:
     assert lint(Example(clean)) == ""
     clean.write_text("import os\n", encoding="utf-8")
     assert "F401" in lint(Example(clean))
+
+
+def test_php_without_its_curl_extension_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Modules:
+        stdout = "[PHP Modules]\nCore\njson\n"
+
+    monkeypatch.setattr(snippets_runner.subprocess, "run", lambda *args, **kwargs: Modules())
+    assert snippets_runner._php_curl() == (
+        "php-curl is missing: run `make toolchains` as root (apt-get install php-curl)"
+    )
