@@ -306,7 +306,10 @@ AREAS = {
         Area(
             "extensions",
             ("docs/_ext/*.py",),
-            lambda path: EXTENSION_TESTS[Path(path).stem],
+            lambda path: [
+                f"tests/test_extensions.py::test_extension_declares_parallel_safety[{Path(path).stem}]",
+                *EXTENSION_TESTS[Path(path).stem],
+            ],
         ),
         Area("po", ("tools/po.py",), lambda _path: ["tests/test_po_tools.py"]),
         Area("runner", ("tests/snippets_runner.py",), _runner_tests),
