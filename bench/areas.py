@@ -137,7 +137,9 @@ def _mutant(id: str, path: str, source: str, text: str) -> Mutant:
 COMMENT = re.compile(r"^\s*(#|//|/\*|\*)")
 #: Lines whose deletion only breaks the syntax: a closing brace, a shell keyword.
 STRUCTURE = re.compile(r"^\s*([{}()\[\];,]+|fi|esac|done|else|then|do|;;|\)|try|finally)\s*$")
-STRING = re.compile(r"\"([^\"\\]|\\.)+\"|'([^'\\]|\\.)+'")
+#: A string literal, empty ones included, so that a scan never pairs the closing quote of one
+#: with the opening quote of the next.
+STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
 NUMBER = re.compile(r"(?<![\w.$-])\d+(?![\w.])")
 #: Header names and schemes an example writes, each with a slip a developer could make.
 HEADERS = {
@@ -170,6 +172,8 @@ def _line_changes(line: str, path: str) -> Iterator[tuple[str, str | None]]:
     """(operator, new line) for each slip of this module's set on one line."""
     for match in STRING.finditer(line):
         quote, content = match.group()[0], match.group()[1:-1]
+        if not content:
+            continue
         yield "string", line[: match.start()] + quote + "XX" + content + quote + line[match.end() :]
     for name, slip in HEADERS.items():
         if name in line:

@@ -121,3 +121,12 @@ def test_killed_over_checked_leaving_out_listed_equivalents(tmp_path: Path) -> N
         kills.summary()
     )
     assert areas.read("runner", listing, tmp_path / "areas") is None
+
+
+def test_strings_are_found_whole_empty_ones_included() -> None:
+    line = 'if value in ("", "0", "it\'s"):'
+    strings = [new for op, new in changes(line, "conf.py") if op == "string"]
+    assert strings == [
+        'if value in ("", "XX0", "it\'s"):',
+        'if value in ("", "0", "XXit\'s"):',
+    ]
