@@ -94,3 +94,12 @@ def test_an_untranslated_page_fails_the_build_with_the_switch_at_0(
     assert build.returncode != 0
     assert re.search(r"new\.rst:\d+: WARNING: no English translation", build.stderr), build.stderr
     assert not (tmp_path / "_build" / "html" / "en" / "new.html").exists()
+
+
+def test_references_are_checked_even_outside_make(monkeypatch: pytest.MonkeyPatch) -> None:
+    """conf.py itself is nitpicky: a sphinx-build run by hand (an editor's preview, Read the
+    Docs' own command) also names every reference that leads nowhere."""
+    monkeypatch.delenv("ALLOW_UNTRANSLATED", raising=False)
+    conf = runpy.run_path(str(REPO / "conf.py"))
+    assert conf["nitpicky"] is True
+    assert conf["translation_allow_untranslated"] is False
