@@ -263,14 +263,23 @@ EVERY_LANGUAGE = ("test_the_archive_readme_commands", "test_a_server_that_never_
 PYTHON_EXAMPLE = re.compile(r"\[[\w-]+/\w+\.py[\]-]")
 
 
+#: One task whose example in every language the runner's area also lints and runs: how the
+#: runner compiles, lints and runs each language is its code too.
+EVERY_LANGUAGE_ONCE = re.compile(
+    r"::test_example_(is_lint_clean|prints_the_recorded_output)"
+    r"\[client-credentials/[^\]]*(\]|-test\])$"
+)
+
+
 def _runner_tests(_path: str) -> list[str]:
-    """The runner's checks on the wrong examples, and test_snippets.py on the Python examples
-    (the runner is the same for every language; Python's run costs least)."""
+    """The runner's checks on the wrong examples, test_snippets.py on the Python examples
+    (the runner is the same for every language; Python's run costs least), and one task's
+    example in each language, linted and run."""
     return [
         "tests/test_runner_checks.py",
         *_snippet_tests(
             lambda id: (
-                bool(PYTHON_EXAMPLE.search(id))
+                bool(PYTHON_EXAMPLE.search(id) or EVERY_LANGUAGE_ONCE.search(id))
                 or ("[" not in id and not any(name in id for name in EVERY_LANGUAGE))
             )
         ),
