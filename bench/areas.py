@@ -497,17 +497,21 @@ class AreaKills:
         return self.killed / relevant if relevant else 0.0
 
     @property
-    def margin(self) -> float:
-        """Half the width of the 95% interval of the ratio (normal approximation)."""
-        relevant = self.checked - len(self.equivalent)
-        if not relevant:
-            return 1.0
-        return 1.96 * math.sqrt(self.ratio * (1 - self.ratio) / relevant)
+    def interval(self) -> tuple[float, float]:
+        """The 95% interval of the ratio (Wilson's score interval: sound near 100% too)."""
+        n = self.checked - len(self.equivalent)
+        if not n:
+            return 0.0, 1.0
+        z, p = 1.96, self.ratio
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return max(0.0, centre - half), min(1.0, centre + half)
 
     def summary(self) -> str:
         return (
             f"{self.area}: {self.killed} of {self.checked - len(self.equivalent)} mutants killed"
-            f" ({self.ratio:.1%} ± {self.margin:.1%}), {len(self.equivalent)} equivalent left out;"
+            f" ({self.ratio:.1%}; 95% interval {self.interval[0]:.0%} to {self.interval[1]:.0%}),"
+            f" {len(self.equivalent)} equivalent left out;"
             f" {self.checked} of a seeded sample of {self.sample} checked, out of"
             f" {self.population} ({self.date})"
         )

@@ -169,7 +169,7 @@ def run(bench: Bench) -> None:
             continue
         row = bench.row(
             f"mutation: {name} mutants killed ({area.date}, {area.checked} of {area.population})",
-            f"{area.ratio:.1%} ± {area.margin:.1%}",
+            f"{area.ratio:.1%} ({area.interval[0]:.0%} to {area.interval[1]:.0%})",
             target="90%",
         )
         bench.judge(row, area.ratio >= areas.TARGET)

@@ -4,7 +4,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from site_build import EXTENSIONS, REPO
 
 from bench import areas
@@ -115,8 +114,11 @@ def test_killed_over_checked_leaving_out_listed_equivalents(tmp_path: Path) -> N
     assert kills is not None
     assert (kills.killed, kills.checked, kills.equivalent) == (18, 21, ("s1",))
     assert kills.ratio == 18 / 20
-    assert kills.margin == pytest.approx(1.96 * (0.9 * 0.1 / 20) ** 0.5)
-    assert re.match(r"po: 18 of 20 mutants killed \(90\.0% ± 13\.1%\)", kills.summary())
+    low, high = kills.interval
+    assert (round(low, 3), round(high, 3)) == (0.699, 0.972)  # Wilson's, 18 of 20
+    assert re.match(
+        r"po: 18 of 20 mutants killed \(90\.0%; 95% interval 70% to 97%\)", kills.summary()
+    )
     assert "21 of a seeded sample of 140 checked, out of 600 (2026-12-06 23:00 UTC)" in (
         kills.summary()
     )
