@@ -48,8 +48,9 @@ def test_the_preview_switch_is_on(monkeypatch: pytest.MonkeyPatch, value: str) -
 def test_the_preview_switch_refuses_anything_else(
     monkeypatch: pytest.MonkeyPatch, value: str
 ) -> None:
-    with pytest.raises(ConfigError, match=rf"ALLOW_UNTRANSLATED={re.escape(repr(value))}: set it"):
+    with pytest.raises(ConfigError) as refused:
         allow_untranslated(monkeypatch, value)
+    assert str(refused.value) == f"ALLOW_UNTRANSLATED={value!r}: set it to 1 (on) or 0 (off)"
 
 
 def make(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -103,3 +104,12 @@ def test_references_are_checked_even_outside_make(monkeypatch: pytest.MonkeyPatc
     conf = runpy.run_path(str(REPO / "conf.py"))
     assert conf["nitpicky"] is True
     assert conf["translation_allow_untranslated"] is False
+
+
+def test_make_po_extracts_the_readers_site_and_the_writers_guide(tmp_path: Path) -> None:
+    result = make("-n", "po", f"BUILDDIR={tmp_path}")
+    builds = [line.split() for line in result.stdout.splitlines() if "sphinx-build" in line]
+    assert len(builds) == 2, result.stdout
+    assert [("-t" in build and "guide" in build) for build in builds] == [False, True]
+    assert all(build[build.index("-b") + 1] == "gettext" for build in builds)
+    assert "tools.po update" in result.stdout
