@@ -353,3 +353,18 @@ def test_the_command_line_says_what_each_command_does(
     out = " ".join(capsys.readouterr().out.split())
     assert "--redirects REDIRECTS the site's redirects.toml: moved pages" in out
     assert "--prune remove catalogs of pages gone" in out
+
+
+def test_a_changed_message_of_several_lines_keeps_each_line_it_was_translated_from(
+    project: Project,
+) -> None:
+    old, new = "Первая строка.\\nВторая строка.", "Первая строка.\\nДругая строка."
+    project.page("page", old)
+    project.update()
+    project.translate("page", {"Первая строка.\nВторая строка.": "First line.\nSecond line."})
+    project.page("page", new)
+    project.update()
+    project.update()  # read back and written again: the old text stays whole
+    (entry,) = project.catalog("page").fuzzy_entries()
+    assert entry.previous_msgid == "Первая строка.\nВторая строка."
+    assert entry.msgid == "Первая строка.\nДругая строка."
