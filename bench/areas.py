@@ -330,7 +330,10 @@ AREAS = {
         Area(
             "settings",
             ("Makefile", "conf.py"),
-            lambda _path: ["tests/test_settings.py"],
+            lambda _path: [
+                "tests/test_settings.py",
+                "tests/test_writing_walkthroughs.py::test_make_guide_builds_the_guide_apart",
+            ],
             kind="text",
             # The switches that guard behaviour: strictness, the untranslated preview.
             lines=re.compile(
