@@ -49,7 +49,8 @@ INDEX_PO = (
     '#, fuzzy\nmsgid "Разделы"\nmsgstr "Sections"\n'
 )
 DONE_PO = (
-    PO_HEADER + 'msgid "Готово"\nmsgstr "Done"\n\nmsgid "Всё переведено."\nmsgstr "All done."\n'
+    PO_HEADER + '#: done.rst:1\nmsgid "Готово"\nmsgstr "Done"\n\n'
+    '#: done.rst:4\nmsgid "Всё переведено."\nmsgstr "All done."\n'
 )
 
 
@@ -140,3 +141,16 @@ def extension_notice(untranslated: int, fuzzy: int) -> str:
     assert state.complete is False
     assert translation_state.PageState(0, 0).complete is True
     return translation_state.notice(state, "../ru/page.html")
+
+
+def test_broken_markup_in_a_translation_is_named_at_its_po_line(project: Path) -> None:
+    catalog = project / "locale" / "en" / "LC_MESSAGES" / "done.po"
+    text = catalog.read_text(encoding="utf-8").replace('msgstr "All done."', 'msgstr "All ``done."')
+    catalog.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('msgid "Всё переведено."') + 1
+    result = build(project)
+    assert result.returncode != 0
+    assert f"done.po:{line}: WARNING: the translation's markup is broken" in result.stderr, (
+        result.stderr
+    )
+    assert not (project / "_build" / "done.html").exists()
