@@ -22,6 +22,13 @@ TEST_DIST  ?= worksteal
 # empty): MUTANTS="$$(.venv/bin/python -m bench.mutation --sample 20)" checks every 20th.
 MUTATE_JOBS ?= 2
 MUTANTS    ?=
+# make mutate AREA=<area> checks a seeded random sample of the area's mutants (bench/areas.py);
+# MUTATE_BUDGET (seconds) stops it early, and the next run goes on where it stopped;
+# MUTATE_AGAIN=1 checks the survivors kept once more (after new tests).
+AREA       ?=
+MUTATE_SAMPLE ?= 140
+MUTATE_BUDGET ?=
+MUTATE_AGAIN ?=
 LIVE_PORT  ?= 8000
 # The sandbox's documented ports keep the exports `make stub` prints valid across restarts;
 # `make stub STUB_TEST_PORT=8411 STUB_PRODUCTION_PORT=8412` chooses others (0: any free).
@@ -159,9 +166,13 @@ bench: $(READY) $(NODE_READY)  ## time builds, tests and the stub against plain 
 	$(BIN)/python -m bench
 
 .PHONY: mutate
-mutate: $(READY)  ## mutation testing of the sandbox (mutmut, niced; long): prints the share of mutants killed
+mutate: $(READY)  ## mutation testing (niced; long): the sandbox with mutmut, or AREA=extensions|po|runner|examples|settings: the share of mutants killed
+ifeq ($(filter-out sandbox,$(AREA)),)
 	nice -n 10 $(BIN)/mutmut run --max-children $(MUTATE_JOBS) $(MUTANTS)
 	$(BIN)/python -m bench.mutation
+else
+	nice -n 10 $(BIN)/python -m bench.areas $(AREA) --sample $(MUTATE_SAMPLE) $(if $(MUTATE_BUDGET),--budget $(MUTATE_BUDGET)) $(if $(MUTATE_AGAIN),--again)
+endif
 
 .PHONY: po
 po: $(READY)  ## extract messages and update the .po files (fuzzy entries keep the old Russian text); PRUNE=1 removes catalogs of pages gone

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.errors import ConfigError
 
 DOCS = Path(__file__).parent / "docs"
 sys.path.insert(0, str(DOCS / "_ext"))  # local extensions, one module each
@@ -71,9 +72,24 @@ gettext_compact = False  # one .po file per page, so writers translate page by p
 gettext_uuid = False
 gettext_location = True  # .po comments point at the source file and line
 languages = {"ru": "Русский", "en": "English"}  # every built language: the switcher's labels
+
+
+def _switch(name: str) -> bool:
+    """An on/off environment variable: 1, true, yes, on; or 0, false, no, off, unset or empty.
+
+    Anything else stops the build, naming the variable: a typo must not turn a check off.
+    """
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name}={os.environ[name]!r}: set it to 1 (on) or 0 (off)")
+
+
 # A writer's preview (ALLOW_UNTRANSLATED=1 make html / make live) builds a page whose
 # translation is unfinished, with a notice on it, instead of failing.
-translation_allow_untranslated = os.environ.get("ALLOW_UNTRANSLATED", "") not in ("", "0")
+translation_allow_untranslated = _switch("ALLOW_UNTRANSLATED")
 translation_progress_classes = "untranslated"  # what is left untranslated is marked (site.css)
 
 # -- HTML ---------------------------------------------------------------------

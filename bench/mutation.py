@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from bench import areas
 from bench.harness import REPO, Bench
 
 #: Where mutmut keeps its verdicts: one ``.meta`` file per mutated module.
@@ -146,18 +147,33 @@ def sample(every: int, folder: Path = MUTANTS) -> list[str]:
 
 
 def run(bench: Bench) -> None:
-    """A row for ``make bench``: the kill ratio of the last ``make mutate``."""
+    """Rows for ``make bench``: the kill ratio of the last ``make mutate``, then that of each
+    other area's last ``make mutate AREA=...`` (bench/areas.py), with its date."""
     kills = read()
     if kills is None:
         bench.row("mutmut: sandbox mutants killed", "", result="n/a: run make mutate first")
-        return
-    row = bench.row(
-        "mutmut: sandbox mutants killed (equivalent ones left out)",
-        f"{kills.ratio:.1%}",
-        target="90%",
-    )
-    bench.judge(row, kills.ratio >= TARGET)
-    bench.notes.append(f"make mutate (last run): {kills.summary()}")
+    else:
+        row = bench.row(
+            "mutmut: sandbox mutants killed (equivalent ones left out)",
+            f"{kills.ratio:.1%}",
+            target="90%",
+        )
+        bench.judge(row, kills.ratio >= TARGET)
+        bench.notes.append(f"make mutate (last run): {kills.summary()}")
+    for name in areas.AREAS:
+        area = areas.read(name)
+        if area is None:
+            bench.row(
+                f"mutation: {name} mutants killed", "", result=f"n/a: make mutate AREA={name}"
+            )
+            continue
+        row = bench.row(
+            f"mutation: {name} mutants killed ({area.date}, {area.checked} of {area.population})",
+            f"{area.ratio:.1%} ({area.interval[0]:.0%} to {area.interval[1]:.0%})",
+            target="90%",
+        )
+        bench.judge(row, area.ratio >= areas.TARGET)
+        bench.notes.append(f"make mutate AREA={name} (last run): {area.summary()}")
 
 
 def main(argv: list[str] | None = None) -> int:

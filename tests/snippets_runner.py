@@ -700,6 +700,7 @@ def match_requests(task: Task, received: list[RecordedRequest], site: Site) -> l
         for header, template in want.get("headers", {}).items():
             same(f"header {header}", template, got.headers.get(header, ""))
         outside = str(dict(got.headers)) + str(got.query) + got.body.decode(errors="replace")
+        outside += str(got.basic_auth or "")  # a Basic header carries it in base64
         if got.form.get("client_secret") == site.api_key:
             outside = outside.replace(got.form["client_secret"], "", 1)
             secret_ok = got.path.startswith("/connect/")

@@ -51,15 +51,16 @@ def test_sandbox_page_links_each_file_with_its_version_and_checksum(
     built_site: SiteBuild, lang: str
 ) -> None:
     files = linked_files(built_site.html / lang / "sandbox.html")
-    names = sorted(path.name for path in files)
-    assert names == sorted(
-        [
-            f"kontur_extern_sandbox-{__version__}-py3-none-any.whl",
-            f"kontur_extern_sandbox-{__version__}.tar.gz",
-            f"kontur-extern-examples-{__version__}.zip",
-            *(path.name for path in (REPO / "postman").iterdir()),
-        ]
-    )
+    # In the order a reader takes them: the sandbox, the examples, the collection, its
+    # environments.
+    assert [path.name for path in files] == [
+        f"kontur_extern_sandbox-{__version__}-py3-none-any.whl",
+        f"kontur_extern_sandbox-{__version__}.tar.gz",
+        f"kontur-extern-examples-{__version__}.zip",
+        "kontur-extern.postman_collection.json",
+        *sorted(path.name for path in (REPO / "postman").glob("*.postman_environment.json")),
+    ]
+    assert len(files) == 3 + len(list((REPO / "postman").iterdir()))
     for path, (version, checksum) in files.items():
         assert path.is_file(), path
         assert path.parent == built_site.html / lang / "downloads"

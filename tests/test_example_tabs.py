@@ -144,8 +144,42 @@ def test_each_environment_tab_sets_its_site(built_site: SiteBuild, lang: str) ->
             for label, panel in shown:
                 _highlight, code = shown_code(panel)
                 assert f"export KONTUR_SITE={labels[label]}\n" in code, f"{page}: {label}"
+                assert not environment_problems(labels[label], code), (page, label, code)
                 checked += 1
     assert checked >= 2, f"{lang}: no environment tabs on the pages"
+
+
+#: What each variable of an environment tab holds: a placeholder saying so, in its words.
+PLACEHOLDER_OF = {"KONTUR_CLIENT_ID": "client-id", "KONTUR_API_KEY": "api-key"}
+
+
+def environment_problems(site: str, code: str) -> list[str]:
+    """What is wrong with one environment tab's `export` lines for `site`: each variable set
+    once, in order, the service name's placeholder under KONTUR_CLIENT_ID and the api-key's
+    under KONTUR_API_KEY, and the test site's placeholders alone saying "test"."""
+    exports = re.findall(r"^export (\w+)=(.*)$", code, re.MULTILINE)
+    names = [name for name, _value in exports]
+    if names != ["KONTUR_SITE", *PLACEHOLDER_OF]:
+        return [f"sets {names}"]
+    problems = []
+    for name, value in exports[1:]:
+        if not value.endswith(PLACEHOLDER_OF[name]):
+            problems.append(f"{name}={value}: not a {PLACEHOLDER_OF[name]} placeholder")
+        if ("-test-" in value) != (site == "test"):
+            problems.append(f"{name}={value}: a placeholder of the other site")
+    return problems
+
+
+def test_environment_problems_are_found() -> None:
+    right = "export KONTUR_SITE=test\nexport KONTUR_CLIENT_ID=your-test-client-id\n"
+    right += "export KONTUR_API_KEY=your-test-api-key\n"
+    assert environment_problems("test", right) == []
+    swapped = (
+        right.replace("client-id", "@").replace("api-key", "client-id").replace("@", "api-key")
+    )
+    assert len(environment_problems("test", swapped)) == 2
+    assert len(environment_problems("production", right)) == 2
+    assert environment_problems("test", right.replace("SITE", "ENV")) != []
 
 
 #: What names a request in the code: the address of an endpoint the examples call.

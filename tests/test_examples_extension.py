@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from site_build import EXAMPLES_CONF as CONF
 from site_build import SPHINX_BUILD, extension_labels
 from site_build import record_examples as record
@@ -70,6 +71,24 @@ def test_tabs_and_outputs(project: Path) -> None:
     for text in ("hello test", "hello production", "KONTUR_SITE"):
         assert text in html
     assert html.count("group-tab") >= 6  # language and site tabs switch together
+
+
+def test_each_environment_tab_pairs_each_variable_with_its_placeholder(project: Path) -> None:
+    assert build(project).returncode == 0
+    page = BeautifulSoup(
+        (project / "_build" / "index.html").read_text(encoding="utf-8"), "html.parser"
+    )
+    (block,) = page.select("div.example-env.container")
+    panels = block.select("[role=tabpanel]")
+    labels = [button.get_text().strip() for button in block.select("[role=tab]")]
+    assert labels == [LABELS["test"]["ru"], LABELS["production"]["ru"]]
+    codes = [panel.pre.get_text() for panel in panels]
+    assert codes == [
+        "export KONTUR_SITE=test\nexport KONTUR_CLIENT_ID=your-test-client-id\n"
+        "export KONTUR_API_KEY=your-test-api-key\n",
+        "export KONTUR_SITE=production\nexport KONTUR_CLIENT_ID=your-client-id\n"
+        "export KONTUR_API_KEY=your-production-api-key\n",
+    ]
 
 
 def test_a_tab_shows_the_region_then_the_whole_program_and_its_download(project: Path) -> None:

@@ -176,3 +176,41 @@ def test_pages_for_writers_have_no_twin_and_are_not_listed(
         full = (root / "llms-full.txt").read_text(encoding="utf-8")
         assert not CYRILLIC.search(english_prose(full))
         assert not CYRILLIC.search(llms)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_llms_full_is_every_twin_in_the_order_of_llms_txt(built_site: SiteBuild, lang: str) -> None:
+    root = built_site.html / lang
+    parsed = parse_llms_file((root / "llms.txt").read_text(encoding="utf-8"))
+    twins = [link["url"] for section in parsed.sections.values() for link in section]
+    full = (root / "llms-full.txt").read_text(encoding="utf-8")
+    where = -1
+    for number, twin in enumerate(twins):
+        anchor = (root / twin).read_text(encoding="utf-8").splitlines()[0]
+        assert anchor.startswith("<a id="), twin
+        # Each twin after the first is set apart by two blank lines, nothing else.
+        found = full.index(anchor if number == 0 else f"\n\n\n{anchor}\n")
+        assert found > where, f"{lang}/llms-full.txt: {twin} out of order"
+        where = found
+    assert full.startswith(anchor_of(root / twins[0]))
+
+
+def anchor_of(twin: Path) -> str:
+    return twin.read_text(encoding="utf-8").splitlines()[0]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_each_tab_of_a_twin_is_under_its_label(built_site: SiteBuild, lang: str) -> None:
+    """Tabs the pages write themselves (the shells of the running-examples page) come panel
+    after panel in the twin, each under its tab's label, in the page's order."""
+    root = built_site.html / lang
+    page = soup(root / "running-examples.html")
+    labels = [
+        button.get_text(strip=True)
+        for button in page.select("article [role=tab]")
+        if not button.find_parent(class_=["example", "example-env"])
+    ]
+    assert len(labels) >= 3, labels
+    twin = (root / "running-examples.md").read_text(encoding="utf-8")
+    found = re.findall(r"^\*\*(.+):\*\*$", twin, re.M)
+    assert [label for label in found if label in labels] == labels

@@ -1,5 +1,6 @@
 """`make po`, `make po-todo`, `make po-stats` (tools/po.py) on small hand-made catalogs."""
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -185,3 +186,185 @@ def test_reports_exit_0_on_an_unfinished_translation(project: Project, target: s
     )
     assert result.returncode == 0, result.stderr
     assert "1 untranslated" in result.stdout
+
+
+def test_an_outdated_translation_never_fills_another_page(project: Project) -> None:
+    """A fuzzy translation is not finished: it must not reach other pages as if it were."""
+    project.page("one", LONG_OLD, "Боевая площадка")
+    project.update()
+    project.translate("one", {LONG_OLD: "The key cannot be recovered.", "Боевая площадка": "Prod"})
+    project.page("one", LONG_NEW, "Боевая площадка")
+    project.update()  # the Russian changed: its translation is fuzzy now
+    (outdated,) = project.catalog("one").fuzzy_entries()
+    assert outdated.msgid == LONG_NEW
+
+    project.page("two", LONG_NEW, "Боевая площадка")
+    project.update()
+    entries = {entry.msgid: entry for entry in project.catalog("two")}
+    assert (entries[LONG_NEW].msgstr, entries[LONG_NEW].fuzzy) == ("", False)
+    assert (entries["Боевая площадка"].msgstr, entries["Боевая площадка"].fuzzy) == ("Prod", False)
+
+
+def test_stats_and_todo_count_an_outdated_translation_as_unfinished(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("page", LONG_OLD, "Готово.", "Новое.")
+    project.update()
+    project.translate("page", {LONG_OLD: "The key cannot be recovered.", "Готово.": "Done."})
+    project.page("page", LONG_NEW, "Готово.", "Новое.")
+    project.update()
+    capsys.readouterr()
+    path = project.po_path("page")
+
+    assert po.main(["stats", str(project.locale_dir)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}: 1 translated, 1 fuzzy, 1 untranslated",
+        "In all: 1 translated, 1 fuzzy, 1 untranslated.",
+    ]
+    assert po.main(["todo", str(project.locale_dir)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{path}: 1 untranslated, 1 fuzzy of 3"
+    assert "      English now: The key cannot be recovered." in out
+    assert not any("Готово." in line for line in out)
+
+
+def test_a_catalog_follows_its_page_when_it_moves_or_is_named_when_gone(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("old", "Страница.")
+    project.page("gone", "Ушла.")
+    project.update()
+    project.translate("old", {"Страница.": "Page."})
+    (project.pot_dir / "old.pot").rename(project.pot_dir / "new.pot")
+    (project.pot_dir / "gone.pot").unlink()
+    redirects = project.locale_dir.parent / "redirects.toml"
+    redirects.write_text('"old" = "new"\n', encoding="utf-8")
+    capsys.readouterr()
+
+    assert (
+        po.main(
+            ["update", str(project.pot_dir), str(project.locale_dir), "--redirects", str(redirects)]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    old, new, gone = (project.po_path(name) for name in ("old", "new", "gone"))
+    assert f"Renamed {old} to {new}: the page moved to new" in out
+    assert not old.exists()
+    assert {e.msgid: e.msgstr for e in project.catalog("new")} == {"Страница.": "Page."}
+    assert f"Orphaned {gone}: its page gone is gone; `make po PRUNE=1` removes it" in out
+    assert gone.exists()
+
+    assert po.main(["update", str(project.pot_dir), str(project.locale_dir), "--prune"]) == 0
+    assert f"Removed {gone}: its page gone is gone" in capsys.readouterr().out
+    assert not gone.exists()
+
+
+def test_a_broken_catalog_stops_the_update_and_changes_nothing(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("one", "Один.")
+    project.page("two", "Два.")
+    project.update()
+    broken = project.po_path("one")
+    broken.write_text(broken.read_text(encoding="utf-8") + "<<<<<<< HEAD\n", encoding="utf-8")
+    project.page("two", "Два.", "Три.")
+    before = project.po_path("two").read_bytes()
+    capsys.readouterr()
+    assert po.main(["update", str(project.pot_dir), str(project.locale_dir)]) == 1
+    err = capsys.readouterr().err
+    lines = broken.read_text(encoding="utf-8").splitlines()
+    assert f"{broken}:{len(lines)}: merge conflict marker '<<<<<<<'" in err
+    assert err.rstrip().endswith("Nothing was changed.")
+    assert project.po_path("two").read_bytes() == before
+
+
+def test_a_moved_page_keeps_the_translation_its_new_address_already_has(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("old", "Старая.")
+    project.page("new", "Новая.")
+    project.update()
+    project.translate("old", {"Старая.": "Old."})
+    project.translate("new", {"Новая.": "New."})
+    (project.pot_dir / "old.pot").unlink()
+    redirects = project.locale_dir.parent / "redirects.toml"
+    redirects.write_text('"old" = "new"\n', encoding="utf-8")
+    capsys.readouterr()
+    po.update(project.pot_dir, project.locale_dir, redirects)
+    assert "Orphaned" in capsys.readouterr().out
+    assert {e.msgid: e.msgstr for e in project.catalog("new")} == {"Новая.": "New."}
+    assert project.po_path("old").exists()
+
+
+def test_a_moved_page_takes_its_translations_over_an_untranslated_catalog(
+    project: Project,
+) -> None:
+    project.page("old", "Страница.")
+    project.page("new", "Страница.")
+    project.update()
+    project.translate("old", {"Страница.": "Page."})
+    (project.pot_dir / "old.pot").unlink()
+    redirects = project.locale_dir.parent / "redirects.toml"
+    redirects.write_text('"old" = "new"\n', encoding="utf-8")
+    po.update(project.pot_dir, project.locale_dir, redirects)
+    assert not project.po_path("old").exists()
+    (entry,) = project.catalog("new")
+    assert (entry.msgstr, entry.fuzzy) == ("Page.", False)
+
+
+def test_the_header_names_the_page_and_survives_updates(project: Project) -> None:
+    (project.pot_dir / "auth").mkdir()
+    project.page("auth/new", "Новая страница")
+    project.update()
+    path = project.po_path("auth/new")
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# English translation of the page auth/new.\n")
+    assert '"Report-Msgid-Bugs-To: \\n"' in text
+    project.translate("auth/new", {"Новая страница": "New page"})
+    (project.pot_dir / "auth" / "new.pot").write_text(
+        POT_HEADER + 'msgid "Новая страница"\nmsgstr ""\n\nmsgid "Ещё"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
+    project.update()  # an existing catalog keeps its language and plural forms
+    catalog = polib.pofile(str(path))
+    assert catalog.metadata["Language"] == "en"
+    assert catalog.metadata["Plural-Forms"] == "nplurals=2; plural=(n != 1);"
+    assert catalog.metadata["Report-Msgid-Bugs-To"] == ""
+    assert [entry.msgid for entry in catalog] == ["Новая страница", "Ещё"]
+
+
+def test_the_command_line_says_what_each_command_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        po.main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m tools.po ")
+    assert "The translation's .po files: update them, list what is left, count it." in out
+    for command, text in {
+        "update": "update the .po files from Sphinx's .pot files",
+        "todo": "what is left to translate",
+        "stats": "counts per file",
+    }.items():
+        assert re.search(rf"^\s+{command}\s+{re.escape(text)}$", out, re.MULTILINE), out
+    with pytest.raises(SystemExit):
+        po.main(["update", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--redirects REDIRECTS the site's redirects.toml: moved pages" in out
+    assert "--prune remove catalogs of pages gone" in out
+
+
+def test_a_changed_message_of_several_lines_keeps_each_line_it_was_translated_from(
+    project: Project,
+) -> None:
+    old, new = "Первая строка.\\nВторая строка.", "Первая строка.\\nДругая строка."
+    project.page("page", old)
+    project.update()
+    project.translate("page", {"Первая строка.\nВторая строка.": "First line.\nSecond line."})
+    project.page("page", new)
+    project.update()
+    project.update()  # read back and written again: the old text stays whole
+    (entry,) = project.catalog("page").fuzzy_entries()
+    assert entry.previous_msgid == "Первая строка.\nВторая строка."
+    assert entry.msgid == "Первая строка.\nДругая строка."

@@ -1,5 +1,6 @@
 """The Postman collection: run with newman against both sandbox environments; its environments."""
 
+import dataclasses
 import json
 import re
 import subprocess
@@ -8,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from site_build import REPO
+from snippets_runner import SNIPPETS, Task, match_requests, tasks
 
-from extern_stub import StubServer
+from extern_stub import Site, StubServer
 from extern_stub.__main__ import DEFAULT_PORTS
-from extern_stub.sites import SITE_NAMES, load_registries
+from extern_stub.sites import SITE_NAMES, RecordedRequest, load_registries
 
 POSTMAN = REPO / "postman"
 COLLECTION = POSTMAN / "kontur-extern.postman_collection.json"
@@ -93,6 +95,62 @@ def test_collection_passes_against_the_sandbox(
         execution["item"]["name"] for execution in run["executions"] if execution.get("assertions")
     }
     assert checked == {request["name"] for request in requests}
+    # And the sandbox received what each task's expect.toml lists, as from the examples.
+    problems = expectation_problems(run["executions"], sandbox.sites[site])
+    assert not problems, "\n".join(problems)
+
+
+#: The collection's folders whose requests make up each task of snippets/, in order: its
+#: first request reuses the token of the client credentials folder.
+TASK_FOLDERS = {
+    "client-credentials": ("Client credentials",),
+    "first-request": ("Client credentials", "First request"),
+    "device-flow": ("Device flow",),
+    "authorization-code": ("Authorization code",),
+}
+#: The person's part that the collection plays in the sandbox (`/device`: the confirmation
+#: page and form): the examples' runner plays it without requests.
+PERSON = ("/device",)
+
+
+def folder_of(collection: dict) -> dict[str, str]:
+    """Each request's name -> the name of the folder holding it."""
+    return {
+        request["name"]: folder["name"]
+        for folder in collection["item"]
+        for request in requests_of(folder.get("item", []))
+    }
+
+
+def expected_of_a_collection(task: Task) -> Task:
+    """What a task's expect.toml asks of a run by hand: no poll made before the person
+    confirmed (the examples poll while they wait; the collection's person confirms first)."""
+    waiting = [
+        request
+        for request in task.requests
+        if request["status"] == 400 and "device_code" in request.get("form", {})
+    ]
+    return dataclasses.replace(task, requests=tuple(r for r in task.requests if r not in waiting))
+
+
+def expectation_problems(executions: list[dict], site: Site) -> list[str]:
+    """What differs, task by task, between the requests of the collection's run and the
+    task's expect.toml, judged by the examples' own checker (snippets_runner)."""
+    folders = folder_of(json.loads(COLLECTION.read_text("utf-8")))
+    received = site.requests
+    if len(received) != len(executions):
+        return [f"{len(executions)} requests run, the sandbox received {len(received)}"]
+    by_folder: dict[str, list[RecordedRequest]] = {}
+    for execution, request in zip(executions, received, strict=True):
+        if request.path not in PERSON:
+            by_folder.setdefault(folders[execution["item"]["name"]], []).append(request)
+    assert set(TASK_FOLDERS) == {task.name for task in tasks()}
+    problems = []
+    for name, names in TASK_FOLDERS.items():
+        task = expected_of_a_collection(Task.load(SNIPPETS / name))
+        sent = [request for folder in names for request in by_folder.get(folder, [])]
+        problems += [f"{name}: {problem}" for problem in match_requests(task, sent, site)]
+    return problems
 
 
 def test_a_wrong_expectation_fails_the_run(sandbox: StubServer, tmp_path: Path) -> None:

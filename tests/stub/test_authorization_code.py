@@ -1,6 +1,7 @@
 """The authorization code flow: the login-and-consent page, codes, redirect_uri checks."""
 
 import base64
+import dataclasses
 import hashlib
 import re
 import urllib.parse
@@ -8,8 +9,11 @@ import urllib.parse
 import pytest
 import requests
 from stub_helpers import api_get, assert_sentence, call_token, exchange, get_token, oauth_error
+from werkzeug.test import Client
 
 from extern_stub import AuthorizeError, Site
+from extern_stub.app import SiteApp
+from extern_stub.sites import AuthorizationCode, load_registries
 
 CALLBACK = "http://127.0.0.1:8400/callback"
 
@@ -283,3 +287,34 @@ def test_pkce_a_well_formed_wrong_verifier_is_invalid_grant(site: Site) -> None:
     url = authorize_url(site, code_challenge="p" * 43, code_challenge_method="plain")
     code = redirect_params(site.authorize(url))["code"]
     assert oauth_error(exchange(site, code, code_verifier="q" * 43)) == "invalid_grant"
+
+
+def test_a_code_issued_to_one_client_is_refused_to_another() -> None:
+    """Two clients of one site, both allowed the flow: each redeems only its own codes."""
+    registry = load_registries()["test"]
+    demo = registry.clients["stub-demo-test"]
+    other = dataclasses.replace(demo, client_id="stub-other-test", api_key="other-key")
+    clients = {**registry.clients, other.client_id: other}
+    site = Site("test", dataclasses.replace(registry, clients=clients))
+    browser = Client(SiteApp(site))
+    expires_at = site.clock.now() + site.code_lifetime
+
+    def redeem(code: str, client: object) -> tuple[int, dict]:
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}
+        form |= {"client_id": client.client_id, "client_secret": client.api_key}
+        answer = browser.post("/connect/token", data=form)
+        return answer.status_code, answer.get_json()
+
+    code = site.create_code(
+        AuthorizationCode(demo.client_id, CALLBACK, ("extern.api",), site.user_login, expires_at)
+    )
+    status, body = redeem(code, other)
+    assert (status, body["error"]) == (400, "invalid_grant")
+    assert "access_token" not in body
+    # The client it was issued to redeems its own code.
+    mine = site.create_code(
+        AuthorizationCode(other.client_id, CALLBACK, ("extern.api",), site.user_login, expires_at)
+    )
+    status, body = redeem(mine, other)
+    assert status == 200, body
+    assert body["access_token"]

@@ -1,0 +1,582 @@
+"""Mutation testing beyond the sandbox: ``make mutate AREA=<area>``.
+
+The sandbox (``AREA=sandbox``, or no AREA) stays with mutmut's own run (``bench/mutation.py``).
+The other areas are code that mutmut's in-process switch cannot reach: the extensions run
+inside ``sphinx-build`` processes and are imported by their file name, the examples are six
+languages, the settings are ``conf.py`` and the ``Makefile``. So each mutant here is
+written into a scratch copy of the repository (``_build/mutation/<area>/``), the area's
+tests for the mutated file run there (``pytest -x``: the first failure kills it), and the
+file is put back.
+
+- Python files (the extensions, ``tools/po.py``, ``tests/snippets_runner.py``, the functions
+  of ``conf.py``) get mutmut's own operators (``create_mutations``), inside functions as
+  ``make mutate`` has them;
+- the examples in every language, and the settings' lines of ``conf.py`` and the
+  ``Makefile``, get a small operator set of this module (``text_mutants``): a string
+  literal changed, a line deleted, a header name or a number changed, a comparison or a
+  boolean operator turned round, a flag dropped.
+
+Every mutant of an area is listed in a stable order and a seeded random sample of
+``SAMPLE`` is drawn (140: a kill ratio near 90% within about 5 points, at 95%); a run
+checks the sample in its drawn order, so a run stopped by its time budget has checked a
+random sample of its own. Verdicts are kept in ``mutants/areas/<area>.json`` (with the
+date, the seed and the commit) and a later run goes on from them; ``make bench`` reports
+each area's ratio. Survivors judged equivalent are listed in ``tests/equivalent_mutants.toml`` (the
+line each mutant writes, and why no test could tell it), and left out of the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import difflib
+import fnmatch
+import json
+import math
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.harness import REPO
+
+#: Where verdicts are kept, one file per area (``mutants/`` is mutmut's own folder too).
+RESULTS = REPO / "mutants" / "areas"
+#: Survivors judged equivalent: ``[area."<mutant id>"]`` with ``line`` and ``why``.
+EQUIVALENT = REPO / "tests" / "equivalent_mutants.toml"
+SCRATCH = REPO / "_build" / "mutation"
+SAMPLE = 140
+SEED = 27
+TARGET = 0.90
+#: Seconds one mutant's tests may take before it counts as killed (a hang is a failure).
+TIMEOUT = 600
+PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "0")
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One change to one file: its id (file, operator, place), what it writes, the new text."""
+
+    id: str
+    path: str
+    line: int
+    before: str
+    after: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Area:
+    """A part of the project, its files, how they are mutated and which tests judge them."""
+
+    name: str
+    files: tuple[str, ...]
+    #: The pytest arguments (files, node ids) that judge a mutant of ``path``.
+    tests: Callable[[str], list[str]]
+    #: Where mutants come from: "python" (mutmut's operators, in functions) or "text".
+    kind: str = "python"
+    #: For text mutants: only lines matching this (settings: the lines that guard behaviour).
+    lines: re.Pattern[str] | None = None
+
+
+# -- mutants ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A mutant not written yet: its id, its file, and how to write it (only when drawn)."""
+
+    id: str
+    path: str
+    write: Callable[[], Mutant]
+
+
+def python_mutants(path: str) -> Iterator[Candidate]:
+    """mutmut's mutants of ``path``, inside functions (as ``make mutate`` makes them)."""
+    from mutmut.mutation.file_mutation import create_mutations
+
+    source = (REPO / path).read_text("utf-8")
+    cwd = Path.cwd()
+    os.chdir(REPO)  # mutmut reads its settings (pyproject.toml) from the current folder
+    try:
+        module, mutations, _classes, _functions = create_mutations(path, source)
+    finally:
+        os.chdir(cwd)
+    for number, mutation in enumerate(mutations):
+        if mutation.contained_by_top_level_function is None:
+            continue
+        id = f"{path}:py{number}"
+
+        def write(
+            id: str = id, old: Any = mutation.original_node, new: Any = mutation.mutated_node
+        ) -> Mutant:
+            return _mutant(id, path, source, module.deep_replace(old, new).code)
+
+        yield Candidate(id, path, write)
+
+
+def _mutant(id: str, path: str, source: str, text: str) -> Mutant:
+    old, new = source.splitlines(), text.splitlines()
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    _tag, a1, a2, b1, b2 = next(op for op in matcher.get_opcodes() if op[0] != "equal")
+    before = old[a1].strip() if a2 > a1 else ""
+    after = new[b1].strip() if b2 > b1 else "(deleted)"
+    return Mutant(id, path, a1 + 1, before, after, text)
+
+
+#: A comment line in any of the examples' languages, or the settings' files.
+COMMENT = re.compile(r"^\s*(#|//|/\*|\*)")
+#: Lines whose deletion only breaks the syntax: a closing brace, a shell keyword.
+STRUCTURE = re.compile(r"^\s*([{}()\[\];,]+|fi|esac|done|else|then|do|;;|\)|try|finally)\s*$")
+#: A string literal, empty ones included, so that a scan never pairs the closing quote of one
+#: with the opening quote of the next.
+STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
+NUMBER = re.compile(r"(?<![\w.$-])\d+(?![\w.])")
+#: Header names and schemes an example writes, each with a slip a developer could make.
+HEADERS = {
+    "Authorization": "Authorisation",
+    "Bearer": "Bearr",
+    "Content-Type": "Content-Typ",
+    "Accept": "Acept",
+    "X-Kontur-Trace-Id": "X-Kontur-Trace",
+}
+SWAPS = (
+    ("===", "!=="),
+    ("!==", "==="),
+    ("==", "!="),
+    ("!=", "=="),
+    ("&&", "||"),
+    ("||", "&&"),
+    (" and ", " or "),
+    (" or ", " and "),
+    ("<=", "<"),
+    (">=", ">"),
+)
+
+
+#: Flags dropped: the strict build's, and a shell example's options (curl's).
+FLAG = re.compile(r"(?<!\S)(?:--fail-on-warning|--keep-going|-n|\$\(STRICT\))(?!\S)")
+SHELL_FLAG = re.compile(r"(?<!\S)--?[a-zA-Z][\w-]*(?!\S)")
+
+
+def _line_changes(line: str, path: str) -> Iterator[tuple[str, str | None]]:
+    """(operator, new line) for each slip of this module's set on one line."""
+    for match in STRING.finditer(line):
+        quote, content = match.group()[0], match.group()[1:-1]
+        if not content:
+            continue
+        yield "string", line[: match.start()] + quote + "XX" + content + quote + line[match.end() :]
+    for name, slip in HEADERS.items():
+        if name in line:
+            yield "header", line.replace(name, slip, 1)
+    for match in NUMBER.finditer(line):
+        yield "number", line[: match.start()] + str(int(match.group()) + 1) + line[match.end() :]
+    for old, new in SWAPS:
+        if old in line:
+            yield "swap", line.replace(old, new, 1)
+    flags = SHELL_FLAG if path.endswith(".sh") else FLAG
+    for flag in flags.findall(line):
+        dropped = re.sub(rf"(?<!\S){re.escape(flag)}(?!\S) ?", "", line, count=1)
+        yield "flag", dropped if line.endswith(" ") else dropped.rstrip(" ")
+    if not STRUCTURE.match(line):
+        yield "delete", None
+
+
+def text_mutants(path: str, lines: re.Pattern[str] | None = None) -> Iterator[Candidate]:
+    """This module's operators on every line of ``path`` (or those matching ``lines``)."""
+    source = (REPO / path).read_text("utf-8")
+    rows = source.splitlines(keepends=True)
+    for number, row in enumerate(rows):
+        line = row.rstrip("\n")
+        if not line.strip() or COMMENT.match(line) or (lines and not lines.search(line)):
+            continue
+        for index, (operator, new) in enumerate(_line_changes(line, path)):
+            changed = rows[:number] + ([] if new is None else [new + "\n"]) + rows[number + 1 :]
+            text = "".join(changed)
+            if text == source:
+                continue
+            id = f"{path}:{number + 1}:{operator}{index}"
+            yield Candidate(id, path, lambda id=id, text=text: _mutant(id, path, source, text))
+
+
+def area_mutants(area: Area) -> list[Candidate]:
+    """Every mutant of the area, in a stable order."""
+    found: list[Candidate] = []
+    for pattern in area.files:
+        for path in sorted(REPO.glob(pattern)):
+            relative = str(path.relative_to(REPO))
+            if area.kind == "python" and path.suffix == ".py":
+                found += python_mutants(relative)
+            else:
+                found += text_mutants(relative, area.lines)
+    return found
+
+
+def sample(candidates: list[Candidate], size: int = SAMPLE, seed: int = SEED) -> list[Mutant]:
+    """A seeded random sample, in its drawn order (any first part is a random sample too)."""
+    drawn = random.Random(seed).sample(candidates, min(size, len(candidates)))  # noqa: S311
+    return [candidate.write() for candidate in drawn]
+
+
+# -- the areas and their tests ---------------------------------------------------------------
+
+#: The tests that judge each extension: its own small projects where it has them; the
+#: whole site's build only where nothing smaller shows what it does.
+EXTENSION_TESTS = {
+    "accessibility": ["tests/test_site.py"],
+    "descriptions": ["tests/test_publishing.py"],
+    "downloads": ["tests/test_downloads.py"],
+    "example_records": ["tests/test_examples_extension.py"],
+    "examples": ["tests/test_examples_extension.py", "tests/test_example_tabs.py"],
+    "foreign": ["tests/test_markdown_twins.py"],
+    "labels": ["tests/test_examples_extension.py", "tests/test_glossary.py"],
+    "language_links": ["tests/test_extensions.py", "tests/test_site.py"],
+    "literals": ["tests/test_glossary.py", "tests/test_translation_state_small.py"],
+    "markdown_twins": ["tests/test_markdown_twins.py"],
+    "navigation_cache": ["tests/test_navigation_cache.py"],
+    "page_cache": ["tests/test_page_cache.py"],
+    "po_files": ["tests/test_po_tools.py", "tests/test_translation_state_small.py"],
+    "provenance": ["tests/test_provenance.py"],
+    "published_addresses": ["tests/test_writer_changes.py", "tests/test_publishing.py"],
+    "quiet_build": ["tests/test_site.py"],
+    "translation_state": ["tests/test_translation_state_small.py"],
+    "warned_pages": ["tests/test_warned_pages.py"],
+}
+#: The runner's tests that need no toolchain but Python's and no build of the site.
+RUNNER_TESTS = ["tests/test_runner_checks.py", "tests/test_snippets.py"]
+#: Tests of tests/test_snippets.py that build the whole site: left to the extensions' area.
+SITE_BUILDS = ("test_pages_show_every_example", "test_the_pages_say_how")
+
+
+#: Tests of tests/test_snippets.py that run every language's examples at once (the archive's
+#: commands, a server that never answers): the examples' area runs them per file.
+EVERY_LANGUAGE = ("test_the_archive_readme_commands", "test_a_server_that_never_answers")
+PYTHON_EXAMPLE = re.compile(r"\[[\w-]+/\w+\.py[\]-]")
+
+
+#: One task whose example in every language the runner's area also lints and runs: how the
+#: runner compiles, lints and runs each language is its code too.
+EVERY_LANGUAGE_ONCE = re.compile(
+    r"::test_example_(is_lint_clean|prints_the_recorded_output)"
+    r"\[client-credentials/[^\]]*(\]|-test\])$"
+)
+
+
+def _runner_tests(_path: str) -> list[str]:
+    """The runner's checks on the wrong examples, test_snippets.py on the Python examples
+    (the runner is the same for every language; Python's run costs least), and one task's
+    example in each language, linted and run."""
+    return [
+        "tests/test_runner_checks.py",
+        *_snippet_tests(
+            lambda id: (
+                bool(PYTHON_EXAMPLE.search(id) or EVERY_LANGUAGE_ONCE.search(id))
+                or ("[" not in id and not any(name in id for name in EVERY_LANGUAGE))
+            )
+        ),
+    ]
+
+
+def _example_tests(path: str) -> list[str]:
+    """Every test of tests/test_snippets.py that runs this one example file."""
+    file = Path(path)
+    return _snippet_tests(lambda id: f"{file.parent.name}/{file.name}" in id)
+
+
+def _snippet_tests(keep: Callable[[str], bool]) -> list[str]:
+    ids = [id for id in _collected("tests/test_snippets.py") if keep(id)]
+    return [id for id in ids if not any(name in id for name in SITE_BUILDS)]
+
+
+_COLLECTED: dict[str, list[str]] = {}
+
+
+def _collected(test_file: str) -> list[str]:
+    if test_file not in _COLLECTED:
+        result = subprocess.run(  # noqa: S603 - the project's own tests
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", *PYTEST[2:], test_file],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        _COLLECTED[test_file] = [line for line in result.stdout.splitlines() if "::" in line]
+    return _COLLECTED[test_file]
+
+
+AREAS = {
+    area.name: area
+    for area in (
+        Area(
+            "extensions",
+            ("docs/_ext/*.py",),
+            lambda path: [
+                f"tests/test_extensions.py::test_extension_declares_parallel_safety[{Path(path).stem}]",
+                *EXTENSION_TESTS[Path(path).stem],
+            ],
+        ),
+        Area("po", ("tools/po.py",), lambda _path: ["tests/test_po_tools.py"]),
+        Area("runner", ("tests/snippets_runner.py",), _runner_tests),
+        Area("examples", ("snippets/*/*.*",), _example_tests, kind="text"),
+        Area(
+            "settings",
+            ("Makefile", "conf.py"),
+            lambda _path: [
+                "tests/test_settings.py",
+                "tests/test_writing_walkthroughs.py::test_make_guide_builds_the_guide_apart",
+            ],
+            kind="text",
+            # The switches that guard behaviour: strictness, the untranslated preview.
+            lines=re.compile(
+                r"STRICT|ALLOW_UNTRANSLATED|nitpicky|translation_allow|value in \(|"
+                r"os\.environ\.get\(name|raise ConfigError|return (True|False)"
+            ),
+        ),
+    )
+}
+#: Files of snippets/ that are no examples: what the sandbox must receive, recorded outputs.
+NOT_EXAMPLES = ("expect.toml", "output.*.txt", "outputs.sha256", "README.md")
+
+
+def mutants_of(area: Area) -> list[Candidate]:
+    found = area_mutants(area)
+    if area.name == "examples":
+        found = [
+            m for m in found if not any(fnmatch.fnmatch(Path(m.path).name, p) for p in NOT_EXAMPLES)
+        ]
+    return found
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+def scratch_copy(area: str) -> Path:
+    """A copy of the repository's files as committed or changed now (not what is ignored)."""
+    copy = SCRATCH / area
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],  # noqa: S607
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.split(b"\0")
+    shutil.rmtree(copy, ignore_errors=True)
+    for name in filter(None, files):
+        source = REPO / name.decode()
+        if source.is_file():
+            target = copy / name.decode()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target, follow_symlinks=False)
+    for shared in (".venv", "node_modules", ".git"):  # read, never written by the tests
+        if (REPO / shared).exists():
+            (copy / shared).symlink_to(REPO / shared)
+    return copy
+
+
+def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float]:
+    """Run ``tests`` in ``copy`` with ``mutant`` applied: "killed" or "survived", seconds."""
+    target = copy / mutant.path
+    original = target.read_bytes()
+    target.write_text(mutant.text, "utf-8")
+    started = time.monotonic()
+    try:
+        result = subprocess.run(  # noqa: S603 - the project's own tests
+            [sys.executable, "-m", "pytest", *PYTEST, *tests],
+            cwd=copy,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+            env={k: v for k, v in os.environ.items() if k != "ALLOW_UNTRANSLATED"},
+        )
+        code = result.returncode
+    except subprocess.TimeoutExpired:
+        code = -1
+    finally:
+        target.write_bytes(original)
+    seconds = time.monotonic() - started
+    if code == 5:  # nothing collected: no test judged it
+        return "no tests", seconds
+    return ("survived" if code == 0 else "killed"), seconds
+
+
+def load(area: str, results: Path = RESULTS) -> dict:
+    path = results / f"{area}.json"
+    return json.loads(path.read_text("utf-8")) if path.is_file() else {}
+
+
+def save(area: str, record: dict) -> None:
+    path = RESULTS / f"{area}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", "utf-8")
+
+
+def commit() -> str:
+    with contextlib.suppress(OSError, subprocess.CalledProcessError):
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    return ""
+
+
+def run_area(area: Area, size: int, budget: float, fresh: bool, again: bool = False) -> dict:
+    """Check the area's sample, going on from the verdicts kept, for at most ``budget`` s;
+    ``again``: the survivors kept are checked again (after new tests)."""
+    chosen = sample(mutants_of(area), size)
+    record = {} if fresh else load(area.name)
+    if record.get("seed") != SEED or record.get("sample") != size:
+        record = {}
+    verdicts: dict = record.get("verdicts", {})
+    if again:
+        verdicts = {id: v for id, v in verdicts.items() if v["verdict"] == "killed"}
+    record.update(
+        area=area.name,
+        seed=SEED,
+        sample=size,
+        population=len(mutants_of(area)),
+        commit=commit(),
+    )
+    copy = scratch_copy(area.name)
+    started = time.monotonic()
+    try:
+        for number, mutant in enumerate(chosen, 1):
+            if mutant.id in verdicts and verdicts[mutant.id]["line"] == mutant.after:
+                continue
+            if time.monotonic() - started > budget:
+                print(f"time budget spent: {number - 1} of {len(chosen)} looked at")
+                break
+            verdict, seconds = judge(mutant, area.tests(mutant.path), copy)
+            verdicts[mutant.id] = {
+                "verdict": verdict,
+                "line": mutant.after,
+                "was": mutant.before,
+                "at": mutant.line,
+                "seconds": round(seconds, 1),
+            }
+            shown = f"[{number}/{len(chosen)}] {verdict}: {mutant.id} ({seconds:.0f} s)"
+            print(f"{shown}: {mutant.after}", flush=True)
+            record["verdicts"] = verdicts
+            record["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            save(area.name, record)
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+    record["verdicts"] = {m.id: verdicts[m.id] for m in chosen if m.id in verdicts}
+    save(area.name, record)
+    return record
+
+
+# -- the ratio -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaKills:
+    area: str
+    date: str
+    sample: int
+    population: int
+    killed: int
+    survivors: tuple[str, ...]
+    equivalent: tuple[str, ...]
+
+    @property
+    def checked(self) -> int:
+        return self.killed + len(self.survivors)
+
+    @property
+    def ratio(self) -> float:
+        relevant = self.checked - len(self.equivalent)
+        return self.killed / relevant if relevant else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        """The 95% interval of the ratio (Wilson's score interval: sound near 100% too)."""
+        n = self.checked - len(self.equivalent)
+        if not n:
+            return 0.0, 1.0
+        z, p = 1.96, self.ratio
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return max(0.0, centre - half), min(1.0, centre + half)
+
+    def summary(self) -> str:
+        return (
+            f"{self.area}: {self.killed} of {self.checked - len(self.equivalent)} mutants killed"
+            f" ({self.ratio:.1%}; 95% interval {self.interval[0]:.0%} to {self.interval[1]:.0%}),"
+            f" {len(self.equivalent)} equivalent left out;"
+            f" {self.checked} of a seeded sample of {self.sample} checked, out of"
+            f" {self.population} ({self.date})"
+        )
+
+
+def equivalent_listed(area: str, listing: Path = EQUIVALENT) -> dict[str, dict]:
+    if not listing.is_file():
+        return {}
+    return tomllib.loads(listing.read_text("utf-8")).get(area, {})
+
+
+def read(area: str, listing: Path = EQUIVALENT, results: Path = RESULTS) -> AreaKills | None:
+    """The verdicts of the area's runs so far, or None when none was checked."""
+    record = load(area, results)
+    verdicts = record.get("verdicts", {})
+    if not verdicts:
+        return None
+    survivors = tuple(sorted(id for id, v in verdicts.items() if v["verdict"] != "killed"))
+    listed = equivalent_listed(area, listing)
+    equivalent = tuple(
+        id for id in survivors if id in listed and listed[id]["line"] == verdicts[id]["line"]
+    )
+    return AreaKills(
+        area=area,
+        date=record.get("date", ""),
+        sample=record.get("sample", 0),
+        population=record.get("population", 0),
+        killed=sum(v["verdict"] == "killed" for v in verdicts.values()),
+        survivors=survivors,
+        equivalent=equivalent,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.areas", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("area", choices=sorted(AREAS))
+    parser.add_argument("--sample", type=int, default=SAMPLE, help="mutants drawn (default 140)")
+    parser.add_argument("--budget", type=float, default=math.inf, help="seconds to spend at most")
+    parser.add_argument("--fresh", action="store_true", help="forget the verdicts kept")
+    parser.add_argument("--again", action="store_true", help="check the survivors kept again")
+    parser.add_argument("--list", action="store_true", help="list the sample, run nothing")
+    parser.add_argument("--survivors", action="store_true", help="only report, with survivors")
+    args = parser.parse_args(argv)
+    area = AREAS[args.area]
+    if args.list:
+        for mutant in sample(mutants_of(area), args.sample):
+            print(f"{mutant.id}: {mutant.before!r} -> {mutant.after!r}")
+        return 0
+    if not args.survivors:
+        run_area(area, args.sample, args.budget, args.fresh, args.again)
+    kills = read(args.area)
+    if kills is None:
+        print(f"{args.area}: nothing checked yet", file=sys.stderr)
+        return 1
+    print(kills.summary())
+    verdicts = load(args.area)["verdicts"]
+    for id in sorted(set(kills.survivors) - set(kills.equivalent)):
+        print(f"  survived: {id}: {verdicts[id]['was']!r} -> {verdicts[id]['line']!r}")
+    return 0 if kills.ratio >= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

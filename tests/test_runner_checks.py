@@ -1,0 +1,172 @@
+"""The runner's own checks, fed deliberately wrong examples (tests/fixtures/broken_examples/).
+
+Every example on the site is judged by tests/snippets_runner.py: what it sends is compared
+with its task's expect.toml. A check loosened there (a value accepted by prefix, a repeated
+parameter let through, the api-key allowed in a header) would let a wrong example pass
+quietly, so each file of the fixture folder is wrong in one way, runs against the sandbox
+as a real example does, and must draw the complaint its docstring names
+("The runner must say: ..."), judged against the real task's expect.toml.
+"""
+
+import dataclasses
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import snippets_runner
+from site_build import REPO
+from snippets_runner import (
+    APT_PACKAGES,
+    BY_SUFFIX,
+    PUBLIC_URLS,
+    SNIPPETS,
+    Example,
+    Language,
+    Task,
+    _at_least,
+    base_env,
+    file_name,
+    lint,
+    masked,
+    match_requests,
+    missing_toolchain,
+    public,
+    run,
+    state_of,
+)
+
+from extern_stub import StubServer
+
+BROKEN = REPO / "tests" / "fixtures" / "broken_examples"
+SAYS = re.compile(r"^The runner must say: (.+)$", re.MULTILINE)
+
+
+def broken_examples() -> list[Path]:
+    return sorted(BROKEN.glob("*/*.py"))
+
+
+def complaint(path: Path) -> str:
+    (said,) = SAYS.findall(path.read_text(encoding="utf-8"))
+    return said
+
+
+def test_every_task_folder_of_the_fixture_is_a_real_task() -> None:
+    folders = {path.parent.name for path in broken_examples()}
+    assert len(broken_examples()) >= 10
+    assert folders <= {folder.name for folder in SNIPPETS.iterdir() if folder.is_dir()}
+
+
+@pytest.mark.parametrize("path", broken_examples(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_the_runner_names_what_a_wrong_example_sends(path: Path, stub: StubServer) -> None:
+    site = stub.sites["test"]
+    task = Task.load(SNIPPETS / path.parent.name)
+    result = run(Example(path), site.env(), site)
+    assert "Traceback" not in result.output, result.output
+    problems = match_requests(task, site.requests, site)
+    said = complaint(path)
+    assert any(said in problem for problem in problems), (said, problems)
+
+
+def test_the_right_requests_draw_no_complaint(stub: StubServer) -> None:
+    """The control: the real example of the same task, judged the same way, passes."""
+    site = stub.sites["test"]
+    example = Example(SNIPPETS / "client-credentials" / "client_credentials.py")
+    assert run(example, site.env(), site).returncode == 0
+    assert match_requests(Task.load(example.path.parent), site.requests, site) == []
+
+
+# -- the runner's other answers: what it says when a toolchain is missing, names, masks ------
+
+
+def fake_language(**fields: object) -> Language:
+    return dataclasses.replace(BY_SUFFIX[".py"], name="Fake", **fields)
+
+
+def test_a_missing_program_is_named_with_the_package_to_install() -> None:
+    language = fake_language(needs=("javac", "no-such-program"))
+    with_javac = "javac" if shutil.which("javac") is None else None
+    problem = missing_toolchain(language)
+    assert problem is not None
+    absent = ", ".join(p for p in (with_javac, "no-such-program") if p)
+    packages = " ".join(sorted({APT_PACKAGES.get(p, p) for p in absent.split(", ")}))
+    assert problem == (
+        f"Fake: {absent} not found: run `make toolchains` as root (apt-get install {packages})"
+    )
+    assert missing_toolchain(fake_language(check=lambda: "too old")) == "Fake: too old"
+    assert missing_toolchain(fake_language(needs=(), check=lambda: None)) is None
+    linter = fake_language(needs=(), lint_needs=("no-such-linter",))
+    assert missing_toolchain(linter) is None
+    assert "no-such-linter not found" in str(missing_toolchain(linter, linting=True))
+
+
+def test_a_version_below_the_minimum_is_named() -> None:
+    says = [sys.executable, "-c", "print('curl 7.80.0 (x86_64)')"]
+    assert _at_least(says, r"curl (\d+)\.(\d+)", (7, 84), "curl") == (
+        "curl 7.84 or newer is needed (found 7.80)"
+    )
+    assert _at_least(says, r"curl (\d+)\.(\d+)", (7, 80), "curl") is None
+    assert (
+        _at_least(says, r"wget (\d+)", (1,), "wget") == "wget 1 or newer is needed (found unknown)"
+    )
+    assert (
+        _at_least(["no-such-program"], r"(\d+)", (1,), "x")
+        == "x 1 or newer is needed (found unknown)"
+    )
+
+
+def test_file_names_follow_each_languages_habit() -> None:
+    assert file_name("client-credentials", ".py") == "client_credentials.py"
+    assert file_name("client-credentials", ".sh") == "client_credentials.sh"
+    assert file_name("client-credentials", ".java") == "ClientCredentials.java"
+    assert file_name("device-flow", ".cs") == "DeviceFlow.cs"
+
+
+def test_random_values_are_masked_and_the_state_found() -> None:
+    state = "a" * 16 + "_-Z9"
+    text = f"open http://x/connect/authorize?state={state}&nonce={'b' * 20}&scope=openid\n"
+    assert (
+        masked(text)
+        == "open http://x/connect/authorize?state=<random>&nonce=<random>&scope=openid\n"
+    )
+    assert state_of(text) == state
+    assert state_of("state=short") is None
+    assert masked("state=short") == "state=short"
+
+
+def test_public_addresses_replace_the_sandboxs_free_ports(stub: StubServer) -> None:
+    for name, site in stub.sites.items():
+        assert (
+            public(f"{site.base_url}/connect/token", site) == f"{PUBLIC_URLS[name]}/connect/token"
+        )
+
+
+def test_the_environment_of_a_run_is_a_shells_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KONTUR_API_KEY", "leaked")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    env = base_env()
+    assert "KONTUR_API_KEY" not in env and "HTTPS_PROXY" not in env
+    assert env["LANG"] == "C.UTF-8"
+    assert set(env) <= {"PATH", "HOME", "LANG", "LC_ALL"}
+
+
+def test_lint_names_what_is_wrong_with_a_python_file(tmp_path: Path) -> None:
+    folder = tmp_path / "client-credentials"
+    folder.mkdir()
+    clean = folder / "client_credentials.py"
+    clean.write_text('print("ok")\n', encoding="utf-8")
+    assert lint(Example(clean)) == ""
+    clean.write_text("import os\n", encoding="utf-8")
+    assert "F401" in lint(Example(clean))
+
+
+def test_php_without_its_curl_extension_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Modules:
+        stdout = "[PHP Modules]\nCore\njson\n"
+
+    monkeypatch.setattr(snippets_runner.subprocess, "run", lambda *args, **kwargs: Modules())
+    assert snippets_runner._php_curl() == (
+        "php-curl is missing: run `make toolchains` as root (apt-get install php-curl)"
+    )
