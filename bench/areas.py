@@ -241,6 +241,8 @@ EXTENSION_TESTS = {
     "labels": ["tests/test_examples_extension.py", "tests/test_glossary.py"],
     "language_links": ["tests/test_extensions.py", "tests/test_site.py"],
     "literals": ["tests/test_glossary.py", "tests/test_translation_state_small.py"],
+    # What it writes is only seen run in chromium, against a sandbox.
+    "live_examples": ["tests/browser/test_live_examples.py"],
     "markdown_twins": ["tests/test_markdown_twins.py"],
     "navigation_cache": ["tests/test_navigation_cache.py"],
     "page_cache": ["tests/test_page_cache.py"],
