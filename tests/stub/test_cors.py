@@ -124,6 +124,9 @@ def test_the_sign_in_pages_never_answer_another_origin(client: Client) -> None:
         ("http://127.0.0.1:80", "http://127.0.0.1"),
         ("https://docs.example.org:8443", "https://docs.example.org:8443"),
         ("http://[::1]:8000", "http://[::1]:8000"),
+        ("https://docs.example.org:443", "https://docs.example.org"),
+        ("https://docs.example.org:444", "https://docs.example.org:444"),
+        ("http://docs.example.org:443", "http://docs.example.org:443"),
     ],
 )
 def test_origins_are_written_as_browsers_send_them(text: str, expected: str) -> None:
@@ -131,11 +134,69 @@ def test_origins_are_written_as_browsers_send_them(text: str, expected: str) -> 
 
 
 @pytest.mark.parametrize(
-    "text", ["*", "null", "file://", "docs.example.org", "https://x.org/path", "https://u@x.org"]
+    "text",
+    [
+        "*",
+        "null",
+        "file://",
+        "docs.example.org",
+        "https://x.org/path",
+        "https://u@x.org",
+        "https://x.org/?q",
+        "https://x.org/#f",
+        "ftp://x.org",
+        "https://",
+    ],
 )
 def test_anything_but_an_origin_is_refused(text: str) -> None:
     with pytest.raises(OriginError):
         origin(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("https://x.org:port", "'https://x.org:port' has a malformed port"),
+        (
+            "https://x.org/path",
+            "'https://x.org/path' is not an origin: give only scheme://host[:port]",
+        ),
+        (
+            "ftp://x.org",
+            "'ftp://x.org' is not an origin: it must be http:// or https://, then a host",
+        ),
+    ],
+)
+def test_a_refused_origin_is_named_with_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(OriginError) as refused:
+        origin(text)
+    assert str(refused.value) == message
+
+
+def test_an_allowed_answer_varies_by_origin_and_a_preflight_lasts_ten_minutes(
+    client: Client, stub: StubServer
+) -> None:
+    """A cache must not give one origin's answer to another."""
+    answer = client.post("/connect/token", data=token_form(stub), headers={"Origin": DOCS})
+    assert "origin" in {value.lower() for value in answer.headers.get("Vary", "").split(", ")}
+    assert preflight(client, "/v1", DOCS).headers["Access-Control-Max-Age"] == "600"
+
+
+def test_a_page_of_the_sandbox_itself_is_not_foreign(client: Client, stub: StubServer) -> None:
+    """A same-origin request (the sandbox's own pages) carries Origin too: never refused."""
+    own = "http://localhost"  # werkzeug's test client's host
+    answer = client.post("/connect/token", data=token_form(stub), headers={"Origin": own})
+    assert answer.status_code == 200
+
+
+def test_the_refusal_says_how_to_allow_the_origin(client: Client, stub: StubServer) -> None:
+    long = "https://" + "a" * 120 + ".example"
+    answer = client.post("/connect/token", data=token_form(stub), headers={"Origin": long})
+    shown = long[:100]
+    assert answer.json["error_description"] == (
+        f"The sandbox does not answer pages of {shown}: start it with --allow-origin {shown} "
+        "to run the examples from there."
+    )
 
 
 def test_the_published_site_is_allowed_from_docs_base_url(
