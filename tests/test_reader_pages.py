@@ -155,9 +155,7 @@ def theme_words(page: BeautifulSoup, language: str) -> list[str]:
     """
 
     def in_another_language(element: Tag) -> bool:
-        return any(
-            each.get("lang", language) != language for each in (element, *element.parents)
-        )
+        return any(each.get("lang", language) != language for each in (element, *element.parents))
 
     words: list[str] = []
     for element in page.find_all(True):
