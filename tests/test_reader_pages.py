@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup, Comment, Doctype, Tag
 from site_build import LANGUAGES, REPO, SiteBuild, html_pages, soup
 
 #: The writers' guide: the one page written for those who build the site.
@@ -136,3 +137,72 @@ def test_commands_for_untested_shells_say_they_were_not_tested(
                 problems.append(f"{language}/{page}: {block.get_text()[:60]!r}")
     assert seen, "no PowerShell or cmd block found: is the selector still right?"
     assert not problems, "commands no test ran, not marked as untested:\n" + "\n".join(problems)
+
+
+#: Names that stay as they are in every language: the site's title, the copyright holder
+#: (conf.py), the format of the pages' twins, and the tools the footer credits.
+PROPER_NAMES = ("Kontur.Extern API", "SKB Kontur", "Markdown", "Sphinx", "Furo", "@pradyunsg")
+#: Attributes a screen reader speaks or a pointer shows.
+SPOKEN_ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+
+
+def theme_words(page: BeautifulSoup, language: str) -> list[str]:
+    """The words the theme puts around the page's text, as a reader meets them.
+
+    Every spoken attribute on the page, and the text outside the page's own (its article,
+    and the titles that the navigation and the table of contents repeat). What is marked
+    as another language (the language switcher's other names) is left out.
+    """
+
+    def in_another_language(element: Tag) -> bool:
+        return any(each.get("lang", language) != language for each in (element, *element.parents))
+
+    words: list[str] = []
+    for element in page.find_all(True):
+        if not in_another_language(element):
+            words += [element[name] for name in SPOKEN_ATTRIBUTES if element.get(name)]
+    for text in page.find_all(string=True):
+        holder = text.parent
+        if (
+            isinstance(text, (Comment, Doctype))
+            or not text.strip()
+            or holder.name in ("script", "style")
+            or holder.find_parent("article")
+            or holder.find_parent(class_=["sidebar-tree", "toc-tree"])
+            or in_another_language(holder)
+        ):
+            continue
+        words.append(text.strip())
+    return words
+
+
+def english_left(words: list[str]) -> list[str]:
+    """The words with English in them and no Russian, proper names aside."""
+    left = []
+    for word in words:
+        rest = word
+        for name in PROPER_NAMES:
+            rest = rest.replace(name, "")
+        if re.search(r"[A-Za-z]{2,}", rest) and not re.search(r"[А-Яа-яЁё]", rest):
+            left.append(word)
+    return left
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_theme_speaks_the_language_of_the_page(built_site: SiteBuild, language: str) -> None:
+    """furo's and sphinx-tabs' labels, buttons and footer are in the page's language.
+
+    A screen reader reads a Russian page's "Toggle site navigation sidebar" with Russian
+    pronunciation rules, and a Russian reader should not meet English chrome at all.
+    """
+    root = built_site.html / language
+    problems = []
+    for page in html_pages(root):
+        words = theme_words(soup(root / page), language)
+        wrong = (
+            english_left(words)
+            if language == "ru"
+            else [word for word in words if re.search(r"[А-Яа-яЁё]", word)]
+        )
+        problems += [f"{language}/{page}: {word!r}" for word in dict.fromkeys(wrong)]
+    assert not problems, "words of the theme not in the page's language:\n" + "\n".join(problems)
