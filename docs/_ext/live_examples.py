@@ -103,6 +103,12 @@ LABELS: dict[str, Label] = {
         "en": "From the browser, the examples call only the sandbox on this computer: the"
         " addresses must start with http://127.0.0.1, http://localhost or http://[::1].",
     },
+    "nofile": {
+        "ru": "Не удалось загрузить программу примера ({url}): {error}. Обновите страницу"
+        " и запустите снова.",
+        "en": "Could not load the example's program ({url}): {error}. Reload the page,"
+        " then run again.",
+    },
     "file": {
         "ru": "Страница, открытая как файл, не запускает примеры: откройте сайт по HTTP,"
         " например {command} в папке сайта.",

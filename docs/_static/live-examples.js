@@ -264,7 +264,14 @@
       if (problem === "blocked") return status(control, [say("blocked")]);
       // The file the page offers for download, run as it is.
       const download = control.closest('[role="tabpanel"]').querySelector('a.download[href$=".mjs"]');
-      const source = await (await fetch(download.href, { cache: "no-cache" })).text();
+      let source;
+      try {
+        const response = await fetch(download.href, { cache: "no-cache" });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        source = await response.text();
+      } catch (error) {
+        return status(control, [say("nofile", { url: download.href, error: error.message })]);
+      }
       status(control, []);
       run(example, control, source, env);
     } finally {

@@ -193,6 +193,29 @@ def test_a_stopped_sandbox_is_named_with_the_command_that_starts_it(
     assert not page.locator(".live-output").count()
 
 
+NOT_LOADED = {"ru": "Не удалось загрузить программу примера", "en": "Could not load"}
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_program_that_does_not_load_is_named_with_its_address(
+    live_context: BrowserContext, served: Served, sandbox: StubServer, lang: str
+) -> None:
+    """The download behind the tab fails (a stale page, a lost connection): the control
+    says which file and why, and runs nothing."""
+    page = live_context.new_page()
+    page.route("**/*.mjs", lambda route: route.fulfill(status=404, body="not found"))
+    example = javascript_tab(
+        page, served.url(f"{lang}/auth/client-credentials.html"), "client-credentials"
+    )
+    fill_settings(example, "test", sandbox.sites["test"].base_url)
+    run(example)
+    status = example.locator(".live-run:visible .live-run__status")
+    expect(status).to_contain_text(NOT_LOADED[lang])
+    expect(status).to_contain_text("client_credentials.mjs")
+    expect(status).to_contain_text("HTTP 404")
+    assert not page.locator(".live-output").count()
+
+
 def test_a_page_of_a_foreign_origin_is_refused(
     live_context: BrowserContext, served: Served, foreign: Served, sandbox: StubServer
 ) -> None:
