@@ -25,6 +25,7 @@ from examples import LABELS as EXAMPLE_LABELS
 from examples import SITES
 from labels import Label, in_language
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.typing import ExtensionMetadata
 from sphinx.writers.html5 import HTML5Translator
@@ -166,13 +167,19 @@ def _skip(translator: nodes.NodeVisitor, node: live_run) -> None:
     raise nodes.SkipNode
 
 
+def read_defaults(app: Sphinx, config: Config) -> None:
+    """The sandbox's defaults, kept as a setting of the build: every page carries them, so
+    when ``sites.json`` changes them Sphinx writes every page again, as for conf.py."""
+    config.live_examples_defaults = sandbox_defaults()
+
+
 def add_script(app: Sphinx) -> None:
     """Give live-examples.js its words, in the build's language, and the defaults."""
     language = app.config.language
     data = {
         "labels": {name: in_language(label, language) for name, label in LABELS.items()},
         "sites": {site: in_language(EXAMPLE_LABELS[site], language) for site in SITES},
-        "defaults": sandbox_defaults(),
+        "defaults": app.config.live_examples_defaults,
     }
     app.add_js_file(None, body=f"const LIVE_EXAMPLES = {json.dumps(data, ensure_ascii=False)};")
     app.add_js_file("live-examples.js")
@@ -185,5 +192,7 @@ def setup(app: Sphinx) -> ExtensionMetadata:
         html=(_visit_html, None),
         **dict.fromkeys(("latex", "text", "man", "texinfo"), (_skip, None)),
     )
+    app.add_config_value("live_examples_defaults", {}, "html", types=frozenset({dict}))
+    app.connect("config-inited", read_defaults)
     app.connect("builder-inited", add_script)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
