@@ -37,6 +37,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -383,12 +384,14 @@ def scratch_copy(area: str) -> Path:
     return copy
 
 
-def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float]:
-    """Run ``tests`` in ``copy`` with ``mutant`` applied: "killed" or "survived", seconds."""
+def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float, float]:
+    """Run ``tests`` in ``copy`` with ``mutant`` applied: "killed" or "survived", seconds,
+    and the CPU seconds the tests' processes used (the machine is shared: wall time is noise)."""
     target = copy / mutant.path
     original = target.read_bytes()
     target.write_text(mutant.text, "utf-8")
     started = time.monotonic()
+    cpu = _children_cpu()
     try:
         result = subprocess.run(  # noqa: S603 - the project's own tests
             [sys.executable, "-m", "pytest", *PYTEST, *tests],
@@ -404,10 +407,15 @@ def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float]:
         code = -1
     finally:
         target.write_bytes(original)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
     if code == 5:  # nothing collected: no test judged it
-        return "no tests", seconds
-    return ("survived" if code == 0 else "killed"), seconds
+        return "no tests", seconds, cpu
+    return ("survived" if code == 0 else "killed"), seconds, cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load(area: str, results: Path = RESULTS) -> dict:
@@ -459,15 +467,17 @@ def run_area(area: Area, size: int, budget: float, fresh: bool, again: bool = Fa
             if time.monotonic() - started > budget:
                 print(f"time budget spent: {number - 1} of {len(chosen)} looked at")
                 break
-            verdict, seconds = judge(mutant, area.tests(mutant.path), copy)
+            verdict, seconds, cpu = judge(mutant, area.tests(mutant.path), copy)
             verdicts[mutant.id] = {
                 "verdict": verdict,
                 "line": mutant.after,
                 "was": mutant.before,
                 "at": mutant.line,
                 "seconds": round(seconds, 1),
+                "cpu": round(cpu, 1),
             }
-            shown = f"[{number}/{len(chosen)}] {verdict}: {mutant.id} ({seconds:.0f} s)"
+            cost = f"{seconds:.0f} s, {cpu:.0f} s CPU"
+            shown = f"[{number}/{len(chosen)}] {verdict}: {mutant.id} ({cost})"
             print(f"{shown}: {mutant.after}", flush=True)
             record["verdicts"] = verdicts
             record["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
