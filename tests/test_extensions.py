@@ -1,4 +1,4 @@
-"""Local Sphinx extensions keep parallel builds possible."""
+"""Local Sphinx extensions keep parallel builds possible, and tell Sphinx what they are."""
 
 import sys
 from pathlib import Path
@@ -25,6 +25,10 @@ def test_extension_declares_parallel_safety(name: str, tmp_path: Path) -> None:
             extension = app.extensions[name]
             assert extension.parallel_read_safe is True
             assert extension.parallel_write_safe is True
+            # Sphinx reads these keys and ignores any other: a misspelt one is silently lost
+            # (a misspelt env_version would leave pages built with an older extension).
+            assert extension.version == "1.0"
+            assert set(extension.metadata) <= {"env_version"}, extension.metadata
         finally:
             app.cleanup()
     finally:
