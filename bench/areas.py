@@ -250,7 +250,10 @@ EXTENSION_TESTS = {
     # What it writes is only seen run in chromium, against a sandbox.
     "live_examples": ["tests/browser/test_live_examples.py"],
     "markdown_twins": ["tests/test_markdown_twins_small.py", "tests/test_markdown_twins.py"],
-    "navigation_cache": ["tests/test_navigation_cache.py"],
+    "navigation_cache": [
+        "tests/test_navigation_cache_small.py",
+        "tests/test_navigation_cache.py",
+    ],
     "page_cache": ["tests/test_page_cache.py"],
     "po_files": ["tests/test_translation_state_small.py", "tests/test_po_tools.py"],
     "provenance": ["tests/test_provenance.py"],
