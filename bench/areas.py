@@ -236,7 +236,7 @@ def sample(candidates: list[Candidate], size: int = SAMPLE, seed: int = SEED) ->
 EXTENSION_TESTS = {
     "accessibility": ["tests/test_site.py"],
     "descriptions": ["tests/test_publishing.py"],
-    "downloads": ["tests/test_downloads.py"],
+    "downloads": ["tests/test_downloads_small.py", "tests/test_downloads.py"],
     "example_records": ["tests/test_examples_extension.py"],
     "examples": ["tests/test_examples_extension.py", "tests/test_example_tabs.py"],
     "foreign": ["tests/test_markdown_twins_small.py", "tests/test_markdown_twins.py"],
@@ -268,6 +268,7 @@ SMALL_FIRST = {
     "tests/test_downloads.py": (
         "test_made_once_and_again",
         "test_the_sdist_is_normalized",
+        "test_the_examples_zip_is_dated",
         "test_the_sandbox_package_names",
     ),
     "tests/test_provenance.py": (
