@@ -16,7 +16,9 @@ def test_extensions_are_found() -> None:
 
 @pytest.mark.parametrize("name", EXTENSIONS)
 def test_extension_declares_parallel_safety(name: str, tmp_path: Path) -> None:
-    (tmp_path / "conf.py").write_text("", encoding="utf-8")
+    # The source's language; the site's languages, for those that link them.
+    conf = 'language = "ru"\nlanguages = {"ru": "Русский", "en": "English"}\n'
+    (tmp_path / "conf.py").write_text(conf, encoding="utf-8")
     (tmp_path / "index.rst").write_text("Title\n=====\n", encoding="utf-8")
     sys.path.insert(0, str(EXTENSIONS_DIR))
     try:
@@ -29,6 +31,10 @@ def test_extension_declares_parallel_safety(name: str, tmp_path: Path) -> None:
             # (a misspelt env_version would leave pages built with an older extension).
             assert extension.version == "1.0"
             assert set(extension.metadata) <= {"env_version"}, extension.metadata
+            # Alone on a one-page project, it builds without a warning.
+            app.build()
+            assert app.statuscode == 0
+            assert app.warning.getvalue() == ""
         finally:
             app.cleanup()
     finally:
