@@ -235,7 +235,7 @@ def sample(candidates: list[Candidate], size: int = SAMPLE, seed: int = SEED) ->
 #: site's build only where nothing smaller shows what it does.
 EXTENSION_TESTS = {
     "accessibility": ["tests/test_site.py"],
-    "descriptions": ["tests/test_publishing.py"],
+    "descriptions": ["tests/test_descriptions_small.py", "tests/test_publishing.py"],
     "downloads": ["tests/test_downloads_small.py", "tests/test_downloads.py"],
     "example_records": ["tests/test_examples_extension.py"],
     "examples": ["tests/test_examples_extension.py", "tests/test_example_tabs.py"],
