@@ -247,8 +247,11 @@ EXTENSION_TESTS = {
         "tests/test_translation_state_small.py",
         "tests/test_po_tools.py",
     ],
-    # What it writes is only seen run in chromium, against a sandbox.
-    "live_examples": ["tests/browser/test_live_examples.py"],
+    # What the control does is only seen run in chromium, against a sandbox.
+    "live_examples": [
+        "tests/test_live_examples_small.py",
+        "tests/browser/test_live_examples.py",
+    ],
     "markdown_twins": ["tests/test_markdown_twins_small.py", "tests/test_markdown_twins.py"],
     "navigation_cache": [
         "tests/test_navigation_cache_small.py",
