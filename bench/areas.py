@@ -260,7 +260,11 @@ EXTENSION_TESTS = {
     "page_cache": ["tests/test_page_cache.py"],
     "po_files": ["tests/test_translation_state_small.py", "tests/test_po_tools.py"],
     "provenance": ["tests/test_provenance.py"],
-    "published_addresses": ["tests/test_writer_changes.py", "tests/test_publishing.py"],
+    "published_addresses": [
+        "tests/test_published_addresses_small.py",
+        "tests/test_writer_changes.py",
+        "tests/test_publishing.py",
+    ],
     "quiet_build": ["tests/test_site.py"],
     "translation_state": ["tests/test_translation_state_small.py"],
     "warned_pages": ["tests/test_warned_pages.py"],
