@@ -2,6 +2,7 @@
 
 import io
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,27 @@ def test_editing_a_snippet_rebuilds_every_page_that_shows_it(project: Path) -> N
         html = (project / "out" / f"{page}.html").read_text(encoding="utf-8")
         # Each example shows it twice: in its region, then in the whole program.
         assert html.count("again") == (4 if page == "twice" else 2), page
+
+
+def test_an_example_on_the_same_line_of_another_page_is_copied_at_once(project: Path) -> None:
+    """Before any parse at another line has shown which lines follow the directive's, a
+    page with the example on the same line can use a copy as it is."""
+    same = {
+        "index.rst": "Examples\n========\n\n.. toctree::\n\n   sandbox\n   one\n   two\n",
+        "one.rst": "One\n===\n\n.. example:: hello\n",
+        "two.rst": "Two\n===\n\n.. example:: hello\n",
+        "sandbox.rst": "Sandbox\n=======\n\nText.\n",
+    }
+    shutil.rmtree(project / "docs" / "deep")
+    for page in (project / "docs").glob("*.rst"):
+        page.unlink()
+    for name, text in same.items():
+        (project / "docs" / name).write_text(text, encoding="utf-8")
+    result = build(project, "out")
+    assert result.returncode == 0, result.stderr
+    assert counts(result.stdout, "copied") == (1, 1)
+    for page in ("one", "two"):
+        assert "hello production" in (project / "out" / f"{page}.html").read_text("utf-8")
 
 
 #: An English project whose two pages share a translated message (and each has its own title).
