@@ -158,22 +158,30 @@ def test_broken_markup_in_a_translation_is_named_at_its_po_line(project: Path) -
     assert not (project / "_build" / "done.html").exists()
 
 
+#: A message longer than a warning quotes: cut, with an ellipsis.
+LONG = "Очень длинный абзац без перевода, " * 6 + "конец."
+
 #: Pages for the problems named in one build: a page without a .po file, a translation that
 #: lost an address and a number, one whose reference points nowhere, and a broken .po file.
 PROBLEM_PAGES = {
     "new.rst": ":orphan:\n\nНовая\n=====\n\nПервое.\n\nВторое.\n",
     "links.rst": (
         ":orphan:\n\n.. _links-top:\n\nСсылки\n======\n\n"
-        "Адрес https://example.com/a и 42 секунды.\n\nСм. :ref:`links-top`.\n"
+        "Адрес https://example.com/a и 42 секунды.\n\nСм. :ref:`links-top`.\n\n"
+        f"{LONG}\n\nАбзац, которого нет в каталоге.\n"
     ),
+    "latin.rst": ":orphan:\n\nЛатиница\n========\n\nТекст.\n",
     "conflict.rst": ":orphan:\n\nКонфликт\n========\n\nТекст.\n",
 }
 PROBLEM_POS = {
     "links.po": (
         PO_HEADER + 'msgid "Ссылки"\nmsgstr "Links"\n\n'
         'msgid "Адрес https://example.com/a и 42 секунды."\nmsgstr "The address, in seconds."\n\n'
-        '#: links.rst:10\nmsgid "См. :ref:`links-top`."\nmsgstr "See :ref:`links-nowhere`."\n'
+        '#: links.rst:10\nmsgid "См. :ref:`links-top`."\nmsgstr "See :ref:`links-nowhere`."\n\n'
+        f'msgid "{LONG}"\nmsgstr ""\n'
     ),
+    # "Café." written in Latin-1, on line 7.
+    "latin.po": (PO_HEADER + 'msgid "Текст."\nmsgstr "Caf').encode() + b'\xe9."\n',
     "conflict.po": (
         PO_HEADER + 'msgid "Конфликт"\n<<<<<<< HEAD\nmsgstr "Conflict"\n=======\n'
         'msgstr "A conflict"\n>>>>>>> other\n\nmsgid "Текст."\nmsgstr "Text."\n'
@@ -186,7 +194,8 @@ def test_each_problem_is_named_where_the_writer_fixes_it(project: Path) -> None:
         (project / name).write_text(text, encoding="utf-8")
     messages = project / "locale" / "en" / "LC_MESSAGES"
     for name, text in PROBLEM_POS.items():
-        (messages / name).write_text(text, encoding="utf-8")
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        (messages / name).write_bytes(data)
     result = build(project)
     assert result.returncode != 0
     warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
@@ -216,14 +225,25 @@ def test_each_problem_is_named_where_the_writer_fixes_it(project: Path) -> None:
         f"{project}/links.rst:10:<translated>:1",
         f"undefined label: 'links-nowhere' [ref.ref] (translation: {messages}/links.po:13)",
     )
+    warned(
+        f"{messages}/links.po:16",
+        f"untranslated message: {LONG[:159] + '…'!r} [i18n.untranslated]",
+    )
+    warned(
+        f"{project}/links.rst:14",
+        f"message missing from {messages}/links.po (run `make po`): 'Абзац, которого нет в"
+        " каталоге.' [i18n.missing]",
+    )
+    warned(f"{messages}/latin.po:7", "not UTF-8 text [i18n.broken_po]")
     inconsistent = [w for w in warnings if "inconsistent term references" in w]
     assert len(inconsistent) == 1, result.stderr
     assert inconsistent[0].startswith(f"{project}/links.rst:10: WARNING: ")
     assert inconsistent[0].endswith(
         f"[i18n.inconsistent_references] (translation: {messages}/links.po:13)"
     )
-    assert len(warnings) == 3 + 5, result.stderr  # the index page's three, these five
-    for page in ("new", "links", "conflict"):
+    # The index page's three, these eight, and Sphinx's own on reading latin.po.
+    assert len(warnings) == 3 + 8 + 1, result.stderr
+    for page in ("new", "links", "conflict", "latin"):
         removed = project / "_build" / f"{page}.html"
         assert f"removed {removed}: the build rejected its translation" in result.stdout
         assert not removed.exists()
