@@ -36,7 +36,7 @@ PAGES = {
         ".. tabs::\n\n   .. tab:: First\n\n      One.\n\n   .. tab:: Second\n\n      Two.\n\n"
         ".. example:: hello\n\n"
         ".. a comment for the writers\n\n"
-        "See `the home <index.html>`__ and :doc:`deep/page`.\n"
+        "See `the home <index.html>`__ and :doc:`deep/page`. Squared: 2\\ :sup:`2`.\n"
     ),
     "deep/page.rst": "Deep page\n=========\n\nBack to :doc:`/guide`.\n",
     "sandbox.rst": "Sandbox\n=======\n\nThe sandbox page. It says more.\n",
@@ -151,7 +151,7 @@ hello test
 hello production
 ```
 
-See [the home](index.md) and [Deep page](deep/page.md).
+See [the home](index.md) and [Deep page](deep/page.md). Squared: 2<sup>2</sup>.
 """
 #: Reader pages in llms.txt's order.
 READER_PAGES = ["index", "guide", "deep/page", "sandbox", "alone"]
@@ -199,3 +199,19 @@ def test_each_reader_page_links_its_twin(project: Path) -> None:
         )
     writing = soup(out / "writing.html")
     assert not writing.select('link[type="text/markdown"], nav.markdown-twin')
+
+
+def test_an_example_the_twin_cannot_read_fails_the_build_at_its_line(tmp_path: Path) -> None:
+    """An example whose files the twin finds none of (the directive changed how it
+    includes them, say) is never a silent gap in what an assistant reads."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "conf.py").write_text(CONF, encoding="utf-8")
+    page = "Home\n====\n\nText.\n\n.. container:: example\n\n   No file.\n"
+    (tmp_path / "docs" / "index.rst").write_text(page, encoding="utf-8")
+    (tmp_path / "docs" / "marks.rst").write_text(":orphan:\n\n.. _marks:\n\nMarks\n=====\n")
+    result = build(tmp_path)
+    assert result.returncode != 0
+    assert (
+        "index.rst:6: WARNING: example: no included file found for the page's Markdown twin"
+        in result.stderr
+    ), result.stderr
