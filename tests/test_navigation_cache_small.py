@@ -7,10 +7,12 @@ the sidebar of every page.
 """
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from site_build import EXTENSIONS, SPHINX_BUILD, soup
+from sphinx.testing.util import SphinxTestApp
 
 CONF = f"""
 import sys
@@ -58,9 +60,9 @@ def build(project: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def navigation(project: Path, page: str) -> list[tuple[str, str, str]]:
+def navigation(project: Path, page: str, out: str = "_build") -> list[tuple[str, str, str]]:
     """(the entry's classes, its link's address, its title) of each entry of a page's sidebar."""
-    tree = soup(project / "_build" / page).select_one(".sidebar-tree")
+    tree = soup(project / out / page).select_one(".sidebar-tree")
     assert tree is not None, page
     return [(" ".join(li["class"]), li.a["href"], li.a.get_text()) for li in tree.select("li")]
 
@@ -89,3 +91,23 @@ def test_a_changed_title_reaches_every_page(project: Path) -> None:
     assert again.returncode == 0, again.stderr
     # first.html neither changed nor links to the page, yet its sidebar shows the new title.
     assert ("toctree-l2", "folder/deep.html", "Deeper still") in navigation(project, "first.html")
+
+
+def test_a_second_build_in_the_same_process_starts_afresh(project: Path) -> None:
+    """A live preview may build again in its own process: no tree of the last build is
+    shown, and every page is still checked against furo's own."""
+    sys.path.insert(0, str(EXTENSIONS))
+    try:
+        app = SphinxTestApp("html", srcdir=project, builddir=project / "_build")
+        try:
+            app.build()
+            deep = project / "folder" / "deep.rst"
+            deep.write_text("Deeper still\n============\n\nText.\n", encoding="utf-8")
+            app.build()
+        finally:
+            app.cleanup()
+    finally:
+        sys.path.remove(str(EXTENSIONS))
+    assert app.warning.getvalue() == ""
+    entries = navigation(project, "first.html", "_build/html")
+    assert ("toctree-l2", "folder/deep.html", "Deeper still") in entries
