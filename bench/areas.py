@@ -234,7 +234,7 @@ def sample(candidates: list[Candidate], size: int = SAMPLE, seed: int = SEED) ->
 #: the first failure): its small projects, built in seconds, where it has them; the whole
 #: site's build only where nothing smaller shows what it does.
 EXTENSION_TESTS = {
-    "accessibility": ["tests/test_site.py"],
+    "accessibility": ["tests/test_accessibility_small.py", "tests/test_site.py"],
     "descriptions": ["tests/test_descriptions_small.py", "tests/test_publishing.py"],
     "downloads": ["tests/test_downloads_small.py", "tests/test_downloads.py"],
     "example_records": ["tests/test_examples_extension.py"],
