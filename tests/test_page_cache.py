@@ -122,6 +122,58 @@ def test_an_example_on_the_same_line_of_another_page_is_copied_at_once(project: 
         assert "hello production" in (project / "out" / f"{page}.html").read_text("utf-8")
 
 
+#: A directive whose parse removes a key of the page's state, and two that set and show it.
+STATE_CONF = f"""
+import sys
+sys.path.insert(0, {str(EXTENSIONS)!r})
+from docutils import nodes
+from sphinx.util.docutils import SphinxDirective
+from page_cache import parse_once
+
+class Forget(SphinxDirective):
+    def run(self):
+        def parse():
+            self.env.temp_data.pop("mark", None)
+            return [nodes.paragraph(text="forgotten")]
+        return parse_once(self, "forget", parse)
+
+class Mark(SphinxDirective):
+    def run(self):
+        self.env.temp_data["mark"] = 1
+        return []
+
+class Show(SphinxDirective):
+    def run(self):
+        return [nodes.paragraph(text=f"marked: {{'mark' in self.env.temp_data}}")]
+
+def setup(app):
+    app.setup_extension("page_cache")
+    for name, directive in (("forget", Forget), ("mark", Mark), ("show", Show)):
+        app.add_directive(name, directive)
+"""
+
+
+def test_a_copy_leaves_the_page_as_its_parse_would(tmp_path: Path) -> None:
+    """A parse that removed a key of the page's state: the copy removes it too."""
+    page = ".. mark::\n\n.. forget::\n\n.. show::\n"
+    pages = {
+        "index.rst": "Home\n====\n\n.. toctree::\n\n   one\n   two\n\n",
+        "one.rst": "One\n===\n\n",
+        "two.rst": "Two\n===\n\n",
+    }
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "conf.py").write_text(STATE_CONF, encoding="utf-8")
+    for name, text in pages.items():
+        (tmp_path / "docs" / name).write_text(text + page, encoding="utf-8")
+    result = build(tmp_path, "out")
+    assert result.returncode == 0, result.stderr
+    assert counts(result.stdout, "copied") == (2, 1)  # parsed on two lines, then copied
+    for name in pages:
+        html = (tmp_path / "out" / name.replace(".rst", ".html")).read_text(encoding="utf-8")
+        assert "<p>forgotten</p>" in html
+        assert "<p>marked: False</p>" in html, name
+
+
 #: An English project whose two pages share a translated message (and each has its own title).
 TRANSLATED = {
     "index.rst": "Главная\n=======\n\n.. toctree::\n\n   one\n   two\n",
