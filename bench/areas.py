@@ -37,6 +37,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -229,30 +230,80 @@ def sample(candidates: list[Candidate], size: int = SAMPLE, seed: int = SEED) ->
 
 # -- the areas and their tests ---------------------------------------------------------------
 
-#: The tests that judge each extension: its own small projects where it has them; the
-#: whole site's build only where nothing smaller shows what it does.
+#: The tests that judge each extension, the cheapest first (``pytest -x``: a mutant dies at
+#: the first failure): its small projects, built in seconds, where it has them; the whole
+#: site's build only where nothing smaller shows what it does.
 EXTENSION_TESTS = {
-    "accessibility": ["tests/test_site.py"],
-    "descriptions": ["tests/test_publishing.py"],
-    "downloads": ["tests/test_downloads.py"],
+    "accessibility": ["tests/test_accessibility_small.py", "tests/test_site.py"],
+    "descriptions": ["tests/test_descriptions_small.py", "tests/test_publishing.py"],
+    "downloads": ["tests/test_downloads_small.py", "tests/test_downloads.py"],
     "example_records": ["tests/test_examples_extension.py"],
     "examples": ["tests/test_examples_extension.py", "tests/test_example_tabs.py"],
-    "foreign": ["tests/test_markdown_twins.py"],
+    "foreign": ["tests/test_markdown_twins_small.py", "tests/test_markdown_twins.py"],
     "labels": ["tests/test_examples_extension.py", "tests/test_glossary.py"],
     "language_links": ["tests/test_extensions.py", "tests/test_site.py"],
-    "literals": ["tests/test_glossary.py", "tests/test_translation_state_small.py"],
-    # What it writes is only seen run in chromium, against a sandbox.
-    "live_examples": ["tests/browser/test_live_examples.py"],
-    "markdown_twins": ["tests/test_markdown_twins.py"],
-    "navigation_cache": ["tests/test_navigation_cache.py"],
+    "literals": [
+        "tests/test_glossary.py",
+        "tests/test_translation_state_small.py",
+        "tests/test_po_tools.py",
+    ],
+    # What the control does is only seen run in chromium, against a sandbox.
+    "live_examples": [
+        "tests/test_live_examples_small.py",
+        "tests/browser/test_live_examples.py",
+    ],
+    "markdown_twins": ["tests/test_markdown_twins_small.py", "tests/test_markdown_twins.py"],
+    "navigation_cache": [
+        "tests/test_navigation_cache_small.py",
+        "tests/test_navigation_cache.py",
+    ],
     "page_cache": ["tests/test_page_cache.py"],
-    "po_files": ["tests/test_po_tools.py", "tests/test_translation_state_small.py"],
+    "po_files": ["tests/test_translation_state_small.py", "tests/test_po_tools.py"],
     "provenance": ["tests/test_provenance.py"],
-    "published_addresses": ["tests/test_writer_changes.py", "tests/test_publishing.py"],
+    "published_addresses": [
+        "tests/test_published_addresses_small.py",
+        "tests/test_writer_changes.py",
+        "tests/test_publishing.py",
+    ],
     "quiet_build": ["tests/test_site.py"],
     "translation_state": ["tests/test_translation_state_small.py"],
     "warned_pages": ["tests/test_warned_pages.py"],
 }
+#: Tests of those files that build nothing or a small project: run before the file's others,
+#: which share the whole site's build (a session fixture, made at the first test asking).
+SMALL_FIRST = {
+    "tests/test_downloads.py": (
+        "test_made_once_and_again",
+        "test_the_sdist_is_normalized",
+        "test_the_examples_zip_is_dated",
+        "test_the_sandbox_package_names",
+    ),
+    "tests/test_provenance.py": (
+        "test_every_kind_of_mark",
+        "test_the_mark_follows",
+        "test_a_mark_inside",
+    ),
+    # The descriptions' own test before the two clean builds compared byte for byte.
+    "tests/test_publishing.py": ("test_every_page_is_described", "test_read_the_docs"),
+}
+
+
+def _extension_tests(path: str) -> list[str]:
+    """The tests of one extension, its declaration to Sphinx first, then its own tests,
+    each file's small ones before the rest."""
+    tests = [
+        f"tests/test_extensions.py::test_extension_declares_parallel_safety[{Path(path).stem}]"
+    ]
+    for file in EXTENSION_TESTS[Path(path).stem]:
+        small = SMALL_FIRST.get(file)
+        if small is None:
+            tests.append(file)
+            continue
+        ids = _collected(file)
+        tests += sorted(ids, key=lambda id: not any(f"::{name}" in id for name in small))
+    return tests
+
+
 #: The runner's tests that need no toolchain but Python's and no build of the site.
 RUNNER_TESTS = ["tests/test_runner_checks.py", "tests/test_snippets.py"]
 #: Tests of tests/test_snippets.py that build the whole site: left to the extensions' area.
@@ -318,14 +369,7 @@ def _collected(test_file: str) -> list[str]:
 AREAS = {
     area.name: area
     for area in (
-        Area(
-            "extensions",
-            ("docs/_ext/*.py",),
-            lambda path: [
-                f"tests/test_extensions.py::test_extension_declares_parallel_safety[{Path(path).stem}]",
-                *EXTENSION_TESTS[Path(path).stem],
-            ],
-        ),
+        Area("extensions", ("docs/_ext/*.py",), _extension_tests),
         Area("po", ("tools/po.py",), lambda _path: ["tests/test_po_tools.py"]),
         Area("runner", ("tests/snippets_runner.py",), _runner_tests),
         Area("examples", ("snippets/*/*.*",), _example_tests, kind="text"),
@@ -383,12 +427,14 @@ def scratch_copy(area: str) -> Path:
     return copy
 
 
-def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float]:
-    """Run ``tests`` in ``copy`` with ``mutant`` applied: "killed" or "survived", seconds."""
+def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float, float]:
+    """Run ``tests`` in ``copy`` with ``mutant`` applied: "killed" or "survived", seconds,
+    and the CPU seconds the tests' processes used (the machine is shared: wall time is noise)."""
     target = copy / mutant.path
     original = target.read_bytes()
     target.write_text(mutant.text, "utf-8")
     started = time.monotonic()
+    cpu = _children_cpu()
     try:
         result = subprocess.run(  # noqa: S603 - the project's own tests
             [sys.executable, "-m", "pytest", *PYTEST, *tests],
@@ -404,10 +450,15 @@ def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float]:
         code = -1
     finally:
         target.write_bytes(original)
-    seconds = time.monotonic() - started
+    seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
     if code == 5:  # nothing collected: no test judged it
-        return "no tests", seconds
-    return ("survived" if code == 0 else "killed"), seconds
+        return "no tests", seconds, cpu
+    return ("survived" if code == 0 else "killed"), seconds, cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def load(area: str, results: Path = RESULTS) -> dict:
@@ -459,15 +510,17 @@ def run_area(area: Area, size: int, budget: float, fresh: bool, again: bool = Fa
             if time.monotonic() - started > budget:
                 print(f"time budget spent: {number - 1} of {len(chosen)} looked at")
                 break
-            verdict, seconds = judge(mutant, area.tests(mutant.path), copy)
+            verdict, seconds, cpu = judge(mutant, area.tests(mutant.path), copy)
             verdicts[mutant.id] = {
                 "verdict": verdict,
                 "line": mutant.after,
                 "was": mutant.before,
                 "at": mutant.line,
                 "seconds": round(seconds, 1),
+                "cpu": round(cpu, 1),
             }
-            shown = f"[{number}/{len(chosen)}] {verdict}: {mutant.id} ({seconds:.0f} s)"
+            cost = f"{seconds:.0f} s, {cpu:.0f} s CPU"
+            shown = f"[{number}/{len(chosen)}] {verdict}: {mutant.id} ({cost})"
             print(f"{shown}: {mutant.after}", flush=True)
             record["verdicts"] = verdicts
             record["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -212,18 +212,33 @@ def test_the_sdist_is_normalized(tmp_path: Path) -> None:
     downloads.normalize_sdist(sdist, 315532800)
     with tarfile.open(sdist) as tar:
         members = tar.getmembers()
+        contents = [tar.extractfile(member).read() for member in members]
     assert [m.name for m in members] == ["x/a", "x/b"]
     assert {(m.mtime, m.uname, m.mode) for m in members} == {(315532800, "", 0o644)}
+    assert contents == [b"1", b"1"]  # the files themselves are kept
+
+
+def test_the_examples_zip_is_dated_by_the_commit_and_readable_by_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    downloads.build_examples_zip(small_repo(tmp_path), tmp_path, "1.2.3")
+    with zipfile.ZipFile(tmp_path / "kontur-extern-examples-1.2.3.zip") as archive:
+        infos = archive.infolist()
+    assert len(infos) > 1
+    assert {info.date_time for info in infos} == {(2023, 11, 14, 22, 13, 20)}
+    assert {info.external_attr >> 16 for info in infos} == {0o644}
 
 
 def test_the_sandbox_package_names_the_published_site_it_answers(tmp_path: Path) -> None:
     """Built for a published address, the wheel carries that site's origin, which the
     sandbox then lets run the examples from its pages; built without one, nothing."""
     repo = small_repo(tmp_path)
-    for origin, cache in (("https://docs.example.org", "with"), ("", "without")):
-        made = downloads.make_published(repo, tmp_path / cache, origin)
+    # One cache: a build for another address makes the package again.
+    for origin in ("https://docs.example.org", "", "http://localhost:8000"):
+        made = downloads.make_published(repo, tmp_path / "cache", origin)
         (wheel,) = [entry for entry in made if entry.name.endswith(".whl")]
-        with zipfile.ZipFile(tmp_path / cache / "files" / wheel.name) as package:
+        with zipfile.ZipFile(tmp_path / "cache" / "files" / wheel.name) as package:
             names = package.namelist()
             if origin:
                 assert package.read("extern_stub/docs-origin.txt").decode() == f"{origin}\n"
@@ -233,3 +248,5 @@ def test_the_sandbox_package_names_the_published_site_it_answers(tmp_path: Path)
         "https://docs.example.org"
     )
     assert downloads.published_origin("") == ""
+    assert downloads.published_origin("http://localhost:8000/en/") == "http://localhost:8000"
+    assert downloads.published_origin("file:///tmp/site/en/") == ""

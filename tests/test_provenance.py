@@ -412,3 +412,6 @@ def test_a_mark_inside_a_sentence_fails_the_build_with_file_and_line(
     result = build_page(tmp_path, text)
     assert result.returncode != 0
     assert "index.rst:9: WARNING: a mark inside a sentence" in result.stderr, result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if "a mark inside" in line]
+    # Its type, as Sphinx shows it and as `suppress_warnings` would name it.
+    assert warning.endswith(" so that the mark follows the full stop [provenance.placement]")

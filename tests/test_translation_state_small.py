@@ -116,6 +116,7 @@ def test_the_preview_marks_what_is_left_and_counts_it(project: Path) -> None:
     assert "1 passage(s) are not translated yet; 2 passage(s) changed in the original" in (
         notice.get_text()
     )
+    assert notice.select_one("a")["href"] == "../ru/index.html"  # the original page
     marked = [" ".join(tag.get_text().split()) for tag in page.select(".untranslated")]
     assert marked == ["Второй абзац.", "Третий абзац."]
     text = page.get_text()
@@ -150,7 +151,99 @@ def test_broken_markup_in_a_translation_is_named_at_its_po_line(project: Path) -
     line = text.splitlines().index('msgid "Всё переведено."') + 1
     result = build(project)
     assert result.returncode != 0
-    assert f"done.po:{line}: WARNING: the translation's markup is broken" in result.stderr, (
-        result.stderr
-    )
+    assert (
+        f"done.po:{line}: WARNING: the translation's markup is broken (docutils says how,"
+        " above): 'Всё переведено.' [i18n.broken]"
+    ) in result.stderr, result.stderr
     assert not (project / "_build" / "done.html").exists()
+
+
+#: A message longer than a warning quotes: cut, with an ellipsis.
+LONG = "Очень длинный абзац без перевода, " * 6 + "конец."
+
+#: Pages for the problems named in one build: a page without a .po file, a translation that
+#: lost an address and a number, one whose reference points nowhere, and a broken .po file.
+PROBLEM_PAGES = {
+    "new.rst": ":orphan:\n\nНовая\n=====\n\nПервое.\n\nВторое.\n",
+    "links.rst": (
+        ":orphan:\n\n.. _links-top:\n\nСсылки\n======\n\n"
+        "Адрес https://example.com/a и 42 секунды.\n\nСм. :ref:`links-top`.\n\n"
+        f"{LONG}\n\nАбзац, которого нет в каталоге.\n"
+    ),
+    "latin.rst": ":orphan:\n\nЛатиница\n========\n\nТекст.\n",
+    "conflict.rst": ":orphan:\n\nКонфликт\n========\n\nТекст.\n",
+}
+PROBLEM_POS = {
+    "links.po": (
+        PO_HEADER + 'msgid "Ссылки"\nmsgstr "Links"\n\n'
+        'msgid "Адрес https://example.com/a и 42 секунды."\nmsgstr "The address, in seconds."\n\n'
+        '#: links.rst:10\nmsgid "См. :ref:`links-top`."\nmsgstr "See :ref:`links-nowhere`."\n\n'
+        f'msgid "{LONG}"\nmsgstr ""\n'
+    ),
+    # "Café." written in Latin-1, on line 7.
+    "latin.po": (PO_HEADER + 'msgid "Текст."\nmsgstr "Caf').encode() + b'\xe9."\n',
+    "conflict.po": (
+        PO_HEADER + 'msgid "Конфликт"\n<<<<<<< HEAD\nmsgstr "Conflict"\n=======\n'
+        'msgstr "A conflict"\n>>>>>>> other\n\nmsgid "Текст."\nmsgstr "Text."\n'
+    ),
+}
+
+
+def test_each_problem_is_named_where_the_writer_fixes_it(project: Path) -> None:
+    for name, text in PROBLEM_PAGES.items():
+        (project / name).write_text(text, encoding="utf-8")
+    messages = project / "locale" / "en" / "LC_MESSAGES"
+    for name, text in PROBLEM_POS.items():
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        (messages / name).write_bytes(data)
+    result = build(project)
+    assert result.returncode != 0
+    warnings = [line for line in result.stderr.splitlines() if "WARNING" in line]
+
+    def warned(where: str, text: str) -> None:
+        assert f"{where}: WARNING: {text}" in warnings, result.stderr
+
+    warned(
+        f"{project}/new.rst:4",
+        f"no English translation: {messages}/new.po does not exist; run `make po`, then"
+        " translate its 3 messages (ALLOW_UNTRANSLATED=1 previews the page as it is)"
+        " [i18n.untranslated]",
+    )
+    warned(
+        f"{messages}/links.po:9",
+        "the translation lost or changed https://example.com/a, 42 of the original: URLs,"
+        " e-mail addresses, code and numbers are kept as they are (review it, even when not"
+        " fuzzy) [i18n.literal]",
+    )
+    warned(
+        f"{messages}/conflict.po:7",
+        "merge conflict marker '<<<<<<<': keep one side of the conflict (one msgstr per"
+        " message), delete the markers, then run `make po` again [i18n.broken_po]",
+    )
+    # Sphinx names the page's line; the warning adds the .po entry, once.
+    warned(
+        f"{project}/links.rst:10:<translated>:1",
+        f"undefined label: 'links-nowhere' [ref.ref] (translation: {messages}/links.po:13)",
+    )
+    warned(
+        f"{messages}/links.po:16",
+        f"untranslated message: {LONG[:159] + '…'!r} [i18n.untranslated]",
+    )
+    warned(
+        f"{project}/links.rst:14",
+        f"message missing from {messages}/links.po (run `make po`): 'Абзац, которого нет в"
+        " каталоге.' [i18n.missing]",
+    )
+    warned(f"{messages}/latin.po:7", "not UTF-8 text [i18n.broken_po]")
+    inconsistent = [w for w in warnings if "inconsistent term references" in w]
+    assert len(inconsistent) == 1, result.stderr
+    assert inconsistent[0].startswith(f"{project}/links.rst:10: WARNING: ")
+    assert inconsistent[0].endswith(
+        f"[i18n.inconsistent_references] (translation: {messages}/links.po:13)"
+    )
+    # The index page's three, these eight, and Sphinx's own on reading latin.po.
+    assert len(warnings) == 3 + 8 + 1, result.stderr
+    for page in ("new", "links", "conflict", "latin"):
+        removed = project / "_build" / f"{page}.html"
+        assert f"removed {removed}: the build rejected its translation" in result.stdout
+        assert not removed.exists()

@@ -178,6 +178,11 @@ class TwinTranslator(MarkdownTranslator):
         if _is_badge(node):
             raise nodes.SkipNode  # the mark's own words follow the statement instead
 
+    def visit_superscript(self, node: nodes.Element) -> None:
+        if _is_badge(node):  # a phrase's mark: its words follow the phrase (depart_inline)
+            raise nodes.SkipNode
+        self._push_context(WrappedContext("<sup>", "</sup>"))  # the base class writes <sub>
+
     def depart_inline(self, node: nodes.Element) -> None:
         kind = _mark_kind(node)
         if kind:
@@ -210,6 +215,9 @@ class TwinTranslator(MarkdownTranslator):
 
     def visit_comment(self, node: nodes.Element) -> None:
         raise nodes.SkipNode  # a note to the page's writers, never translated
+
+    def visit_meta(self, node: nodes.Element) -> None:
+        raise nodes.SkipNode  # in the HTML's head (the description: llms.txt), not its text
 
     # -- a table of contents shown on the page: its entries as a list of links --------------
 

@@ -1,0 +1,121 @@
+"""The downloads' directives on a small project (docs/_ext/downloads.py).
+
+The files are the repository's own (the sandbox package, the examples, the Postman files),
+made once into the project's build folder; the pages are two, in English, instead of the
+whole site: a table of a group, a group on one line, a page deeper in a folder.
+"""
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from site_build import EXTENSIONS, REPO, SPHINX_BUILD, soup
+
+sys.path.insert(0, str(EXTENSIONS))
+import downloads
+
+sys.path.remove(str(EXTENSIONS))
+
+CONF = f"""
+import sys
+sys.path.insert(0, {str(EXTENSIONS)!r})
+extensions = ["downloads"]
+language = "en"
+"""
+PAGES = {
+    "index.rst": (
+        "Home\n====\n\n.. toctree::\n\n   deep/page\n\n"
+        ".. _sandbox-start:\n\nThe sandbox\n-----------\n\n.. downloads:: sandbox\n\n"
+        ".. _sandbox-postman:\n\nPostman\n-------\n\n.. downloads:: postman\n"
+    ),
+    "deep/page.rst": "Deeper\n======\n\n.. download-line:: postman\n",
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project built once, then built again into the same folders (a writer's rebuild)."""
+    project = tmp_path_factory.mktemp("downloads")
+    for name, text in {"conf.py": CONF, **PAGES}.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
+    first = build(project)
+    assert first.returncode == 0, first.stderr
+    # Made by setuptools in a scratch folder, whose chatter is not the writer's to read.
+    assert "running" not in first.stdout + first.stderr, first.stdout
+    (project / "index.rst").touch()
+    again = build(project)
+    assert again.returncode == 0, again.stderr
+    return project
+
+
+def build(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", *options, ".", "_build"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def rows(page: Path) -> list[tuple[str, str, str, str]]:
+    """(link, text, version, SHA-256) of each row of the page's tables of downloads."""
+    found = []
+    for row in soup(page).select("table.downloads tbody tr"):
+        link, version, checksum = row.find_all("td")
+        found.append(
+            (link.a["href"], link.get_text(strip=True), version.get_text(), checksum.get_text())
+        )
+    return found
+
+
+def test_each_group_is_a_table_of_its_files_with_version_and_checksum(project: Path) -> None:
+    out = project / "_build"
+    version = downloads.sandbox_version()
+    postman = sorted(path.name for path in (REPO / "postman").iterdir() if path.is_file())
+    collection = [name for name in postman if name.endswith("postman_collection.json")]
+    names = [
+        f"kontur_extern_sandbox-{version}-py3-none-any.whl",
+        f"kontur_extern_sandbox-{version}.tar.gz",
+        f"kontur-extern-examples-{version}.zip",
+        *collection,
+        *(name for name in postman if name not in collection),
+    ]
+    found = rows(out / "index.html")
+    assert [text for _link, text, _version, _sha in found] == names
+    for link, text, shown_version, sha256 in found:
+        assert link == f"downloads/{text}"
+        assert shown_version == version
+        assert sha256 == hashlib.sha256((out / "downloads" / text).read_bytes()).hexdigest()
+    headers = [cell.get_text() for cell in soup(out / "index.html").select("table.downloads th")]
+    assert headers == ["File", "Version", "SHA-256"] * 2
+    postman_files = {
+        text: (out / "downloads" / text).read_bytes() for _l, text, _v, _s in found[3:]
+    }
+    assert postman_files == {name: (REPO / "postman" / name).read_bytes() for name in postman}
+
+
+def test_a_group_on_one_line_links_from_the_page_s_folder(project: Path) -> None:
+    line = soup(project / "_build" / "deep" / "page.html").select_one("div.download-line")
+    assert line is not None
+    label, links = line.find_all("p")
+    assert label.get_text() == "The same requests for Postman (how to run them):"
+    assert label.a["href"] == "../index.html#sandbox-postman"
+    names = [a.get_text() for a in links.find_all("a")]
+    assert [a["href"] for a in links.find_all("a")] == [f"../downloads/{n}" for n in names]
+    assert names == [text for _l, text, _v, _s in rows(project / "_build" / "index.html")][3:]
+
+
+def test_an_unknown_group_fails_naming_the_page_and_line(tmp_path: Path) -> None:
+    (tmp_path / "conf.py").write_text(CONF, encoding="utf-8")
+    (tmp_path / "index.rst").write_text(
+        "Home\n====\n\nText.\n\n.. downloads:: nothing\n", encoding="utf-8"
+    )
+    result = build(tmp_path)
+    assert result.returncode != 0
+    assert (
+        f"{tmp_path}/index.rst:6: ERROR: no published files in the group 'nothing'" in result.stderr
+    ), result.stderr

@@ -1,0 +1,66 @@
+"""The Run control's place and words on a small project (docs/_ext/live_examples.py).
+
+What the control does in a browser is tests/browser/test_live_examples.py's; here, in
+seconds: the HTML page gets the empty place and the script its words and defaults, in the
+build's language, and every other format Sphinx writes builds without a control.
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from site_build import EXTENSIONS, extension
+from sphinx.testing.util import SphinxTestApp
+
+PAGE = "Page\n====\n\nBefore.\n\n.. example-live::\n\nAfter.\n"
+
+
+def built(tmp_path: Path, builder: str, language: str = "en") -> SphinxTestApp:
+    (tmp_path / "conf.py").write_text(f"language = {language!r}\n", encoding="utf-8")
+    (tmp_path / "index.rst").write_text(PAGE, encoding="utf-8")
+    sys.path.insert(0, str(EXTENSIONS))
+    try:
+        app = SphinxTestApp(
+            builder, srcdir=tmp_path, confoverrides={"extensions": ["live_examples"]}
+        )
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+    finally:
+        sys.path.remove(str(EXTENSIONS))
+    assert app.statuscode == 0
+    assert app.warning.getvalue() == ""
+    return app
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_html_page_has_the_place_and_the_words(tmp_path: Path, language: str) -> None:
+    app = built(tmp_path, "html", language)
+    html = (Path(app.outdir) / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"<p>Before\.</p>\s*<div class=\"live-run\"></div>\s*<p>After\.</p>", html)
+    script = re.search(r"<script>const LIVE_EXAMPLES = (.*);</script>", html)
+    assert script, html
+    data = json.loads(script[1])
+    live_examples = extension("live_examples")
+    assert data["labels"] == {name: label[language] for name, label in live_examples.LABELS.items()}
+    assert data["sites"] == {
+        site: extension("examples").LABELS[site][language] for site in live_examples.SITES
+    }
+    assert data["defaults"] == live_examples.sandbox_defaults()
+    assert html.index("LIVE_EXAMPLES") < html.index("live-examples.js")
+
+
+@pytest.mark.parametrize("builder", ["text", "latex", "man", "texinfo"])
+def test_other_formats_show_no_control(tmp_path: Path, builder: str) -> None:
+    app = built(tmp_path, builder)
+    written = "".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in Path(app.outdir).rglob("*")
+        if path.is_file() and path.suffix in {".txt", ".tex", ".1", ".texi"}
+    )
+    assert "Before." in written
+    assert "After." in written
+    assert "live-run" not in written
