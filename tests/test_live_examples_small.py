@@ -18,8 +18,11 @@ PAGE = "Page\n====\n\nBefore.\n\n.. example-live::\n\nAfter.\n"
 
 
 def built(tmp_path: Path, builder: str, language: str = "en") -> SphinxTestApp:
-    (tmp_path / "conf.py").write_text(f"language = {language!r}\n", encoding="utf-8")
-    (tmp_path / "index.rst").write_text(PAGE, encoding="utf-8")
+    """The project in ``tmp_path`` built; made there first if it is not (a second build of
+    the same project is incremental: it re-reads nothing)."""
+    if not (tmp_path / "index.rst").is_file():
+        (tmp_path / "conf.py").write_text(f"language = {language!r}\n", encoding="utf-8")
+        (tmp_path / "index.rst").write_text(PAGE, encoding="utf-8")
     sys.path.insert(0, str(EXTENSIONS))
     try:
         app = SphinxTestApp(
@@ -64,3 +67,26 @@ def test_other_formats_show_no_control(tmp_path: Path, builder: str) -> None:
     assert "Before." in written
     assert "After." in written
     assert "live-run" not in written
+
+
+def test_pages_are_written_again_when_the_sandbox_changes_its_demo_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every page carries the sandbox's demo clients: when ``extern_stub/sites.json``
+    changes them, an incremental build writes the pages again, or the form would keep
+    offering a client the sandbox no longer has."""
+    live_examples = extension("live_examples")
+    defaults = live_examples.sandbox_defaults()
+    page = Path(built(tmp_path, "html").outdir) / "index.html"
+    first = page.read_text(encoding="utf-8")
+    assert json.dumps(defaults["test"]["KONTUR_CLIENT_ID"]) in first
+
+    changed = json.loads(json.dumps(defaults))
+    changed["test"]["KONTUR_CLIENT_ID"] = "renamed-demo-client"
+    monkeypatch.setattr(live_examples, "sandbox_defaults", lambda: changed)
+    built(tmp_path, "html")
+    assert '"KONTUR_CLIENT_ID": "renamed-demo-client"' in page.read_text(encoding="utf-8")
+
+    monkeypatch.setattr(live_examples, "sandbox_defaults", lambda: defaults)
+    built(tmp_path, "html")
+    assert page.read_text(encoding="utf-8") == first, "the old defaults give the old page back"
