@@ -16,7 +16,8 @@ PRUNE      ?=
 # Two pytest workers: much of the suite waits on the stub, the browser and the builds.
 TEST_WORKERS ?= 2
 # Tests last from milliseconds to a minute: an idle worker takes queued tests from the busy
-# one instead of stopping early (pytest-xdist's worksteal).
+# one instead of stopping early (pytest-xdist's worksteal); each worker starts on its share's
+# longest modules (tests/scheduling.py).
 TEST_DIST  ?= worksteal
 # Processes mutmut runs at once (make mutate), and which mutants (names or globs; all when
 # empty): MUTANTS="$$(.venv/bin/python -m bench.mutation --sample 20)" checks every 20th.

@@ -11,8 +11,9 @@ from site_build import REPO, SiteBuild, built_once, make_html
 # Tests read what Sphinx prints, and Sphinx colours it whenever CI is set.
 os.environ["NO_COLOR"] = "1"
 
-# The stub server fixtures: stub (per test, state reset) and stub_server (per session).
-pytest_plugins = ["extern_stub.pytest_plugin"]
+# The stub server fixtures: stub (per test, state reset) and stub_server (per session); the
+# order the workers take the tests in (tests/scheduling.py).
+pytest_plugins = ["extern_stub.pytest_plugin", "scheduling"]
 
 
 @pytest.fixture(scope="session")

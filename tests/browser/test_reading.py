@@ -1,6 +1,7 @@
 """What a reader does on the built site, in a real chromium, in both languages."""
 
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,23 +31,59 @@ def shot_name(path: str, kind: str) -> str:
     return path.removesuffix(".html").replace("/", "_") + f"-{kind}.png"
 
 
+#: The pages of a language are checked in this many parts (`pages[part::PARTS]`), so that the
+#: test workers share them out evenly: all of them take a minute or so of one worker's time
+#: for each language and screen size, axe-core most of it.
+PARTS = 4
+#: The tab of a screen size ("desktop", "phone"), and the console errors of its pages.
+ReadingTab = Callable[[str], tuple[Page, ConsoleErrors]]
+
+
+@pytest.fixture(scope="module")
+def reading_tab(browser: Browser, axe: Path) -> Iterator[ReadingTab]:
+    """A browser tab per screen size ("desktop", "phone"), axe-core in each of its pages,
+    kept for every part: the site's styles and scripts stay in its cache."""
+    tabs: dict[str, tuple[Page, ConsoleErrors]] = {}
+    contexts: list[BrowserContext] = []
+
+    def tab(kind: str) -> tuple[Page, ConsoleErrors]:
+        if kind not in tabs:
+            phone = kind == "phone"
+            viewport = PHONE if phone else DESKTOP
+            context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+            context.add_init_script(path=axe)
+            contexts.append(context)
+            page = context.new_page()
+            tabs[kind] = page, ConsoleErrors(page)
+        return tabs[kind]
+
+    yield tab
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("part", range(PARTS))
 @pytest.mark.parametrize("kind", ["desktop", "phone"])
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_page_loads_cleanly_and_accessibly(
-    browser: Browser, served: Served, screenshots: Path, axe: Path, lang: str, kind: str
+    reading_tab: ReadingTab,
+    served: Served,
+    screenshots: Path,
+    lang: str,
+    kind: str,
+    part: int,
 ) -> None:
     """No console errors, no axe-core violation in the light or the dark colour scheme,
-    no horizontal scrolling on a phone; a screenshot of each. One browser page visits
-    every page of the language (test workers share out the languages and screen sizes)."""
-    pages = site_pages(served.root / lang)
-    assert f"{lang}/api-key.html" in pages
+    no horizontal scrolling on a phone; a screenshot of each. One browser page visits the
+    pages of the part in turn."""
+    every = site_pages(served.root / lang)
+    assert f"{lang}/api-key.html" in every
+    pages = every[part::PARTS]
+    assert pages, f"{lang}: {len(every)} pages, fewer than the parts they are checked in"
     problems = []
     phone = kind == "phone"
-    viewport = PHONE if phone else DESKTOP
-    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
-    context.add_init_script(path=axe)
-    page = context.new_page()
-    console = ConsoleErrors(page)
+    page, console = reading_tab(kind)
+    console.take()  # what an earlier part left, reported there
     for path in pages:
         page.emulate_media(color_scheme="light")
         response = page.goto(served.url(path), wait_until="load")
@@ -72,7 +109,6 @@ def test_every_page_loads_cleanly_and_accessibly(
             )
             if off_screen:
                 problems.append(f"{path}: tabs off a phone screen: {off_screen}")
-    context.close()
     assert not problems, "\n".join(problems)
 
 
