@@ -8,6 +8,9 @@ file (every page byte for byte), with a clean build of the same tree: a page tha
 renamed or deleted leaves its redirect and nothing else. A sequence that brings the tree
 back to what an earlier one left is compared with that clean build: the same files build
 the same site, byte for byte (test_publishing.py builds it twice to see).
+
+The incremental builds are forks of one warm Sphinx (tests/warm_sphinx.py); each clean
+build is a sphinx-build of its own, as `make html` runs it: a hash seed of its own too.
 """
 
 import hashlib
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from site_build import EXTENSIONS, REPO, html_pages, make_html
+from warm_sphinx import WarmSphinx
 
 sys.path.insert(0, str(EXTENSIONS))
 import example_records  # docs/_ext, added above
@@ -43,15 +47,17 @@ msgstr "The new page's text."
 class Tree:
     """A scratch copy of docs/ and snippets/, built into one folder again and again."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, sphinx: WarmSphinx) -> None:
         self.root = root
         self.docs = root / "docs"
         shutil.copytree(REPO / "docs", self.docs, ignore=shutil.ignore_patterns("*.mo"))
         shutil.copytree(REPO / "snippets", root / "snippets")
+        self.sphinx = sphinx
         self.clean_builds: dict[str, Path] = {}
 
-    def build(self, builddir: Path) -> tuple[int, str]:
-        build = make_html(builddir, sourcedir=self.docs, target="html-en")
+    def build(self, builddir: Path, warm: bool = True) -> tuple[int, str]:
+        sphinx = self.sphinx if warm else None
+        build = make_html(builddir, sourcedir=self.docs, target="html-en", sphinx=sphinx)
         return build.returncode, build.output
 
     def clean_build(self, name: str) -> Path:
@@ -60,7 +66,7 @@ class Tree:
         digest = self.digest()
         if digest not in self.clean_builds:
             builddir = self.root / f"_clean-{name}"
-            code, output = self.build(builddir)
+            code, output = self.build(builddir, warm=False)
             assert code == 0, output
             self.clean_builds[digest] = builddir / "html/en"
         return self.clean_builds[digest]
@@ -206,9 +212,9 @@ def different_pages(one: Path, two: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
+def tree(tmp_path_factory: pytest.TempPathFactory, warm_sphinx: WarmSphinx) -> Tree:
     """One tree for every sequence: each starts from what the previous one left."""
-    tree = Tree(tmp_path_factory.mktemp("incremental"))
+    tree = Tree(tmp_path_factory.mktemp("incremental"), warm_sphinx)
     code, output = tree.build(tree.root / "_build")
     assert code == 0, output
     return tree

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 from site_build import ScratchCopy as Copy
+from warm_sphinx import WarmSphinx
 
 CATALOGS = Path("locale/en/LC_MESSAGES")  # in docs/
 
 
 @pytest.fixture(scope="module")
-def built_copy(tmp_path_factory: pytest.TempPathFactory) -> Copy:
-    copy = Copy(tmp_path_factory.mktemp("writer"))
+def built_copy(tmp_path_factory: pytest.TempPathFactory, warm_sphinx: WarmSphinx) -> Copy:
+    copy = Copy(tmp_path_factory.mktemp("writer"), warm_sphinx)
     code, output = copy.html()
     assert code == 0, output
     return copy
