@@ -1,6 +1,5 @@
 """Examples parsed once per build and copied into every page: the same site as parsing each."""
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -8,7 +7,6 @@ from pathlib import Path
 import pytest
 from site_build import EXAMPLES_CONF as CONF
 from site_build import SPHINX_BUILD, SiteBuild, html_pages, make_html, record_examples
-from warm_sphinx import WarmSphinx
 
 #: Pages that show one example in different places: at different lines, after other tabs
 #: (so sphinx-tabs numbers them differently), twice on a page, under the root and deeper.
@@ -42,19 +40,13 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def build(
-    sphinx: WarmSphinx | None, project: Path, out: str, *options: str
-) -> subprocess.CompletedProcess[str]:
-    """sphinx-build of the project's docs/: a fork of ``sphinx`` (tests/warm_sphinx.py), or
-    without one, a process of its own (two builds compared: each with a hash seed of its own)."""
-    command = sphinx.command if sphinx else [str(SPHINX_BUILD)]
+def build(project: Path, out: str, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*command, "-b", "html", "-v", "--fail-on-warning", "-n", *options, "docs", out],
+        [SPHINX_BUILD, "-b", "html", "-v", "--fail-on-warning", "-n", *options, "docs", out],
         cwd=project,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, **(sphinx.env if sphinx else {})},
     )
 
 
@@ -64,11 +56,11 @@ def counts(output: str, verb: str) -> tuple[int, int]:
     return int(found[1]), int(found[2])
 
 
-def test_copies_are_what_parsing_every_page_gives(project: Path, warm_sphinx: WarmSphinx) -> None:
+def test_copies_are_what_parsing_every_page_gives(project: Path) -> None:
     # Verifying parses every example as well, and warns (fails) on any difference.
-    slow = build(warm_sphinx, project, "slow", "-D", "page_cache_verify=1")
+    slow = build(project, "slow", "-D", "page_cache_verify=1")
     assert slow.returncode == 0, slow.stderr
-    fast = build(None, project, "fast")
+    fast = build(project, "fast")
     assert fast.returncode == 0, fast.stderr
     # Seven directives: each example is parsed a second time on another line (to learn
     # which lines follow the directive's), and after that copied.
@@ -82,15 +74,13 @@ def test_copies_are_what_parsing_every_page_gives(project: Path, warm_sphinx: Wa
         )
 
 
-def test_editing_a_snippet_rebuilds_every_page_that_shows_it(
-    project: Path, warm_sphinx: WarmSphinx
-) -> None:
-    assert build(warm_sphinx, project, "out").returncode == 0
+def test_editing_a_snippet_rebuilds_every_page_that_shows_it(project: Path) -> None:
+    assert build(project, "out").returncode == 0
     (project / "snippets" / "hello" / "hello.sh").write_text(
         '# [START hello]\necho "hello again"\n# [END hello]\n'
     )
     record_examples(project / "snippets" / "hello")
-    again = build(warm_sphinx, project, "out")
+    again = build(project, "out")
     assert again.returncode == 0, again.stderr
     assert "0 added, 5 changed, 0 removed" in again.stdout
     for page in ("first", "second", "third", "twice", "deep/page"):
@@ -99,12 +89,10 @@ def test_editing_a_snippet_rebuilds_every_page_that_shows_it(
         assert html.count("again") == (4 if page == "twice" else 2), page
 
 
-def test_the_site_copies_what_it_would_parse(
-    tmp_path: Path, rebuilt_site: SiteBuild, warm_sphinx: WarmSphinx
-) -> None:
+def test_the_site_copies_what_it_would_parse(tmp_path: Path, rebuilt_site: SiteBuild) -> None:
     # Verifying: every copy (example or translated message) also parsed, and compared. The
     # same sources as the other build: a download's address depends on its file's path.
-    slow = make_html(tmp_path / "slow", options="-v -D page_cache_verify=1", sphinx=warm_sphinx)
+    slow = make_html(tmp_path / "slow", options="-v -D page_cache_verify=1")
     assert slow.returncode == 0, slow.output
     assert "page_cache: " in slow.output and "differs" not in slow.output
     fast = rebuilt_site  # a clean build as `make html` makes it, verbose
