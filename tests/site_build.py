@@ -83,7 +83,7 @@ def make_html(
         capture_output=True,
         text=True,
         check=False,
-        env={**env, **(sphinx.env if sphinx else {})},
+        env=env,
     )
     return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
 
@@ -170,7 +170,6 @@ class ScratchCopy:
         environ = {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
         if self.sphinx:
             where += self.sphinx.make_vars
-            environ |= self.sphinx.env
         return subprocess.run(
             ["make", "--no-print-directory", *args, *where],
             cwd=REPO,

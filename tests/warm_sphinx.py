@@ -3,10 +3,11 @@
 Most of a small rebuild's CPU is Python importing Sphinx, docutils, the theme and their
 libraries (about 0.7 s of a 1.1 s no-op build), and the site tests run Sphinx hundreds of
 times. With ``WarmSphinx.make_vars`` on its command line, ``make html`` still runs every
-command of the Makefile; only each ``sphinx-build`` is this file run as a client: it hands
-its arguments, folder, environment and standard streams to the server, whose fork of
-itself runs Sphinx's own ``main`` with them (writing straight to the client's streams)
-and sends back its exit status. The server imports libraries only: the site's extensions
+command of the Makefile; only each ``sphinx-build`` is the server's client (a script
+beside its socket that runs ``client`` of this file): it hands its arguments, folder,
+environment and standard streams to the server, whose fork of itself runs Sphinx's own
+``main`` with them (writing straight to the client's streams) and sends back its exit
+status. The server imports libraries only: the site's extensions
 and ``conf.py`` are read afresh by every build, as by ``sphinx-build``.
 
 The builds of one server share its hash seed: a test that compares two builds (an
@@ -21,7 +22,6 @@ import os
 import socket
 import sys
 
-SOCKET = "WARM_SPHINX_SOCKET"
 SPHINX_BUILD = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
 #: What a build of the site imports before it reads conf.py: Sphinx with its built-in
 #: extensions, and the extensions conf.py names that are libraries. Not sphinxext.opengraph:
@@ -52,8 +52,16 @@ class WarmSphinx:
 
         self.folder = tempfile.mkdtemp(prefix="warm-sphinx-")
         self.socket = os.path.join(self.folder, "socket")
+        self.client = os.path.join(self.folder, "sphinx-build")
+        with open(self.client, "w", encoding="utf-8") as script:
+            script.write(
+                f"#!{sys.executable} -S\n"
+                f"import sys\nsys.path.insert(0, {os.path.dirname(__file__)!r})\n"
+                f"from warm_sphinx import client\nsys.exit(client({self.socket!r}, sys.argv[1:]))\n"
+            )
+        os.chmod(self.client, 0o700)
         self.process = subprocess.Popen(
-            [sys.executable, __file__, "serve", self.socket],
+            [sys.executable, __file__, self.socket],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -64,17 +72,9 @@ class WarmSphinx:
         assert ready == "ready\n", f"the warm sphinx-build server did not start: {ready!r}"
 
     @property
-    def command(self) -> list[str]:
-        """What runs in place of ``sphinx-build``, with ``env`` in its environment."""
-        return [sys.executable, "-S", __file__]
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {SOCKET: self.socket}
-
-    @property
     def make_vars(self) -> list[str]:
-        return [f"SPHINXBUILD={' '.join(self.command)}"]
+        """make's setting that runs the client in place of ``sphinx-build``."""
+        return [f"SPHINXBUILD={self.client}"]
 
     def close(self) -> None:
         """Stop the server once its builds are done, so their CPU is the caller's children's."""
@@ -82,7 +82,8 @@ class WarmSphinx:
         self.process.stdin.close()
         self.process.wait()
         self.process.stdout.close()
-        os.unlink(self.socket)
+        for name in (self.socket, self.client):
+            os.unlink(name)
         os.rmdir(self.folder)
 
 
@@ -168,11 +169,8 @@ def _build(connection: socket.socket) -> None:
             os._exit(code)
 
 
-def _client(argv: list[str]) -> int:
-    path = os.environ.pop(SOCKET, None)
-    if path is None:
-        print(f"sphinx-build (warm): {SOCKET} names no server", file=sys.stderr)
-        return 2
+def client(path: str, argv: list[str]) -> int:
+    """sphinx-build's arguments built by the server at ``path``: the build's exit status."""
     request = json.dumps({"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ)}).encode()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.connect(path)
@@ -188,7 +186,4 @@ def _client(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["serve"]:
-        _serve(sys.argv[2])
-    else:
-        sys.exit(_client(sys.argv[1:]))
+    _serve(sys.argv[1])
