@@ -29,7 +29,6 @@ import tempfile
 import threading
 import time
 import tomllib
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,10 +85,6 @@ class Language:
     needs: tuple[str, ...] = ()
     check: Callable[[], str | None] = lambda: None
     compile: Callable[[Path, Path], list[str]] | None = None
-    #: What turns the compiler's output into what `run` reads (Java: one jar of the classes).
-    pack: Callable[[Path], None] | None = None
-    #: Once the compiled folder is in place: a first run that leaves what speeds up the next.
-    warm_up: Callable[[Example, Path], None] | None = None
     lint: Callable[[Path], list[str]] | None = None
     #: Programs the linter needs beyond `needs`.
     lint_needs: tuple[str, ...] = ()
@@ -128,59 +123,8 @@ GSON = Path("/usr/share/java/gson.jar")
 _JVM_FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
 
 
-#: The compiled classes, in one jar: the JVM archives classes from jars only.
-JAR = "classes.jar"
-#: A missing or stale class archive is left out silently: it only saves time.
-_QUIET_ARCHIVE = "-Xlog:cds=off,cds+dynamic=off"
-
-
-@functools.cache
-def class_archive() -> str:
-    """The name of the classes a first run loaded (the JVM's AppCDS archive, made by
-    `_archive_classes`): later runs map them instead of loading and verifying them again, a
-    quarter less CPU a run (measured here). It maps only into the JVM build that wrote it,
-    with the same jars: its name says which."""
-    version = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
-    gson = GSON.stat()
-    identity = f"{version.stderr}{gson.st_size} {gson.st_mtime_ns}"
-    return f"classes-{hashlib.sha256(identity.encode()).hexdigest()[:12]}.jsa"
-
-
 def _java(path: Path, built: Path | None) -> list[str]:
-    assert built is not None
-    archive = built / class_archive()
-    sharing = [f"-XX:SharedArchiveFile={archive}", _QUIET_ARCHIVE] if archive.is_file() else []
-    return ["java", *_JVM_FLAGS, *sharing, "-cp", f"{built / JAR}:{GSON}", path.stem]
-
-
-def _jar(folder: Path) -> None:
-    """The classes javac wrote into `folder`, moved into one jar (a zip file is one)."""
-    classes = sorted(folder.rglob("*.class"))
-    with zipfile.ZipFile(folder / JAR, "w") as jar:
-        for path in classes:
-            jar.write(path, path.relative_to(folder).as_posix())
-    for path in classes:
-        path.unlink()
-
-
-def _archive_classes(example: Example, folder: Path) -> None:
-    """Run `example` once against a sandbox of its own, the JVM archiving the classes it
-    loads into `folder` (left without an archive if the run fails: the tests then say why)."""
-    archive = folder / class_archive()
-    if archive.is_file():
-        return
-    scratch = folder / f".{archive.name}-{os.getpid()}"
-    dump = [f"-XX:ArchiveClassesAtExit={scratch}", _QUIET_ARCHIVE]
-    command = ["java", *_JVM_FLAGS, *dump, "-cp", f"{folder / JAR}:{GSON}", example.path.stem]
-    try:
-        with StubServer(seed=SEED, device_interval=DEVICE_INTERVAL) as stub:
-            site = stub.sites["test"]
-            result = run(example, site.env(), site, command=command)
-        if result.returncode == 0 and scratch.is_file():
-            with contextlib.suppress(FileExistsError):  # another process archived it first
-                os.link(scratch, archive)
-    finally:
-        scratch.unlink(missing_ok=True)
+    return ["java", *_JVM_FLAGS, "-cp", f"{built}:{GSON}", path.stem]
 
 
 def _gson() -> str | None:
@@ -267,8 +211,6 @@ _RUNNERS = {
         compile=lambda path, out: [
             *("javac", "-cp", str(GSON), "-Xlint:all", "-Werror", "-d", str(out), str(path))
         ],
-        pack=_jar,
-        warm_up=_archive_classes,
     ),
     ".php": dict(
         naming="snake",
@@ -452,16 +394,12 @@ def built(example: Example) -> Path | None:
     compile_command = example.language.compile
     if compile_command is None:
         return None
-    pack = example.language.pack
-    steps = (compile_command(example.path, Path(".")), pack and pack.__name__)
-    recipe = example.path.read_bytes() + repr(steps).encode()
+    recipe = example.path.read_bytes() + repr(compile_command(example.path, Path("."))).encode()
     digest = hashlib.sha256(recipe).hexdigest()[:16]
     with _BUILD_LOCK:
         key = (example.path, digest)
         if key not in _BUILT:
-            _BUILT[key] = folder = _compile(example, BUILD_CACHE / f"{example.path.stem}-{digest}")
-            if example.language.warm_up is not None:
-                example.language.warm_up(example, folder)
+            _BUILT[key] = _compile(example, BUILD_CACHE / f"{example.path.stem}-{digest}")
         return _BUILT[key]
 
 
@@ -486,8 +424,6 @@ def _compile(example: Example, folder: Path) -> Path:
         output = re.sub(r"^Compilation succeeded.*$", "", output, flags=re.MULTILINE).strip()
         if result.returncode != 0 or output:
             raise CompileError(f"{example.id} does not compile cleanly:\n{output}")
-        if example.language.pack is not None:
-            example.language.pack(scratch)
         with contextlib.suppress(OSError):  # another process was first: use its folder
             scratch.rename(folder)
     finally:

@@ -14,7 +14,6 @@ import re
 import runpy
 import shutil
 import socket
-import subprocess
 import sys
 import threading
 import zipfile
@@ -36,10 +35,7 @@ from snippets_runner import (
     Language,
     Run,
     Task,
-    base_env,
-    built,
     chosen_tasks,
-    class_archive,
     device_polls,
     examples,
     file_name,
@@ -164,22 +160,6 @@ def test_tab_order_matches_the_runner() -> None:
 def test_example_is_lint_clean(example: Example) -> None:
     require(example.language, linting=True)
     assert lint(example) == ""
-
-
-@pytest.mark.parametrize("example", [e for e in ALL if e.language.suffix == ".java"], ids=ids)
-def test_java_runs_map_the_classes_a_first_run_archived(example: Example) -> None:
-    """The many JVMs of the suite start from the class archive of a first run (AppCDS):
-    without it each would load and verify every class again, a quarter more CPU."""
-    logged = subprocess.run(
-        [*example.command()[:-1], "-Xlog:class+load", example.path.stem],
-        capture_output=True,
-        text=True,
-        env=base_env(),  # no settings: it stops at the first, having loaded its own classes
-        check=False,
-    )
-    assert f"{example.path.stem} source: shared objects file (top)" in logged.stdout, (
-        f"{example.id}: its classes come from {built(example)}, not from {class_archive()}"
-    )
 
 
 # -- make snippets: records only what runs as expect.toml says --------------------------------
