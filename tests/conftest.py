@@ -2,11 +2,13 @@
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from filelock import FileLock
 from site_build import REPO, SiteBuild, built_once, make_html
+from warm_sphinx import WarmSphinx
 
 # Tests read what Sphinx prints, and Sphinx colours it whenever CI is set.
 os.environ["NO_COLOR"] = "1"
@@ -53,3 +55,12 @@ def docs_copy(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "docs", copy)
     (tmp_path / "snippets").symlink_to(REPO / "snippets")  # pages include ../snippets
     return copy
+
+
+@pytest.fixture(scope="module")
+def warm_sphinx() -> Iterator[WarmSphinx]:
+    """A server whose forks run a module's sphinx-builds without importing Sphinx each time
+    (tests/warm_sphinx.py); stopped after the module, so its builds' CPU counts there."""
+    server = WarmSphinx()
+    yield server
+    server.close()

@@ -20,6 +20,7 @@ from types import ModuleType
 import pytest
 from bs4 import BeautifulSoup
 from filelock import FileLock
+from warm_sphinx import WarmSphinx
 
 REPO = Path(__file__).resolve().parent.parent
 EXTENSIONS = REPO / "docs" / "_ext"
@@ -59,11 +60,13 @@ def make_html(
     sourcedir: Path = REPO / "docs",
     options: str = "",
     target: str = "html",
+    sphinx: WarmSphinx | None = None,
 ) -> SiteBuild:
     """Build the site exactly as `make html` does, into `builddir`; `options` go to Sphinx.
 
     `target` may name one language's build instead (`html-en`). A writer's
-    `ALLOW_UNTRANSLATED` in the environment does not reach it.
+    `ALLOW_UNTRANSLATED` in the environment does not reach it. With `sphinx`, each
+    sphinx-build that make runs is a fork of that server (tests/warm_sphinx.py).
     """
     env = {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
     result = subprocess.run(
@@ -74,6 +77,7 @@ def make_html(
             f"BUILDDIR={builddir}",
             f"SOURCEDIR={sourcedir}",
             f"SPHINXOPTS={options}",
+            *(sphinx.make_vars if sphinx else []),
         ],
         cwd=REPO,
         capture_output=True,
@@ -112,11 +116,13 @@ class ScratchCopy:
     """docs/ and snippets/ in a scratch folder, its build beside them, for a writer's edits.
 
     Built once, then shared by the tests of a module: each test edits it inside
-    ``restored()``, so the next build re-reads only what the last test changed.
+    ``restored()``, so the next build re-reads only what the last test changed. With
+    ``sphinx``, its builds are forks of that server (tests/warm_sphinx.py).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, sphinx: WarmSphinx | None = None) -> None:
         self.root = root
+        self.sphinx = sphinx
         self.docs = root / "docs"
         shutil.copytree(REPO / "docs", self.docs, ignore=shutil.ignore_patterns("*.mo"))
         shutil.copytree(REPO / "snippets", root / "snippets")
@@ -155,13 +161,15 @@ class ScratchCopy:
         path.write_text(text.replace(old, new), encoding="utf-8")
 
     def html(self, target: str = "html-en") -> tuple[int, str]:
-        build = make_html(self.builddir, sourcedir=self.docs, target=target)
+        build = make_html(self.builddir, sourcedir=self.docs, target=target, sphinx=self.sphinx)
         return build.returncode, build.output
 
     def run(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """`make <args>` on the copy, with extra environment variables (none of the writer's)."""
         where = [f"BUILDDIR={self.builddir}", f"SOURCEDIR={self.docs}"]
         environ = {key: value for key, value in os.environ.items() if key != "ALLOW_UNTRANSLATED"}
+        if self.sphinx:
+            where += self.sphinx.make_vars
         return subprocess.run(
             ["make", "--no-print-directory", *args, *where],
             cwd=REPO,

@@ -1,7 +1,8 @@
 """The writers' walkthroughs in docs/writing.md, performed exactly as written.
 
 Every section labelled ``(writing-job-...)=`` is a walkthrough. Its code blocks are
-its steps, in order, in a scratch copy of the repository:
+its steps, in order, in a scratch copy of the repository (the first walkthrough starts
+from a fresh clone, the next ones go on from the last):
 
 - a ``console`` block: each ``$ command`` runs in the copy's root; the lines under it
   must appear in what it prints (``...`` stands for anything), and it must fail exactly
@@ -9,6 +10,10 @@ its steps, in order, in a scratch copy of the repository:
 - a ``code-block`` with a ``:caption:`` naming a file: a ``diff`` block is an edit of
   that file (lines with ``-`` go, lines with ``+`` come, the others, empty ones too, are
   context), any other block is the whole new file.
+
+The first walkthrough runs Sphinx as a writer's clone does, from its first build; in the
+next ones each sphinx-build that make runs is a fork of a warm Sphinx (tests/warm_sphinx.py,
+through make's own SPHINXBUILD): the same commands and Makefile, without Sphinx's start-up.
 """
 
 import json
@@ -22,6 +27,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 from site_build import LANGUAGES, REPO, SiteBuild, html_pages, is_redirect, soup
+from warm_sphinx import WarmSphinx
 
 WRITING = REPO / "docs" / "writing.md"
 LABEL = re.compile(r"^\((?P<label>[\w-]+)\)=$", re.MULTILINE)
@@ -121,11 +127,15 @@ MAKEFILE_SETTINGS = set(
 )
 
 
-def run(copy: Path, command: str, expected: list[str], where: str) -> None:
+def run(
+    copy: Path, command: str, expected: list[str], where: str, sphinx: WarmSphinx | None
+) -> None:
     # A writer's shell: no preview switch, and no make around it (as when `make test` runs this).
     outside = {"ALLOW_UNTRANSLATED", "MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES"}
     outside |= MAKEFILE_SETTINGS
     environ = {key: value for key, value in os.environ.items() if key not in outside}
+    if sphinx:  # make reads its command line's settings from MAKEFLAGS too
+        environ["MAKEFLAGS"] = " ".join(sphinx.make_vars)
     result = subprocess.run(  # noqa: S602
         command,
         shell=True,  # the commands of our own page, as a writer types them
@@ -157,15 +167,16 @@ def test_the_page_has_walkthroughs() -> None:
         assert any(step.kind == "console" for step in steps), label
 
 
-def test_walkthroughs_work_as_written(tmp_path: Path) -> None:
+def test_walkthroughs_work_as_written(tmp_path: Path, warm_sphinx: WarmSphinx) -> None:
     """Every walkthrough, in the page's order, in one copy: each goes on from the last."""
     copy = scratch_copy(tmp_path)
-    for label, steps in walkthroughs().items():
+    for number, (label, steps) in enumerate(walkthroughs().items()):
+        sphinx = warm_sphinx if number else None  # the first: Sphinx as a fresh clone runs it
         for step in steps:
             where = f"docs/writing.md:{step.line} ({label})"
             if step.kind == "console":
                 for command, expected in transcript(step.text):
-                    run(copy, command, expected, where)
+                    run(copy, command, expected, where, sphinx)
             elif step.kind == "diff":
                 apply_diff(copy / step.path, step.text, where)
             else:

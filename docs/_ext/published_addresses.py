@@ -19,7 +19,6 @@ import tomllib
 from pathlib import Path
 
 from sphinx.application import Sphinx
-from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import ConfigError
 from sphinx.util import logging
@@ -78,8 +77,14 @@ def read_addresses(srcdir: Path) -> dict[str, int]:
     }
 
 
-def _set_redirects(app: Sphinx, config: Config) -> None:
-    """sphinx-reredirects's ``redirects``: each old page's address of the new page, relative."""
+def _set_redirects(app: Sphinx) -> None:
+    """sphinx-reredirects's ``redirects``: each old page's address of the new page, relative.
+
+    Set once the builder starts, after Sphinx compared the settings with the last build's:
+    sphinx-reredirects declares them read with the pages, so a line added to redirects.toml
+    would read every page again, though it only adds a redirect file (written every build).
+    """
+    config = app.config
     config.redirects = {
         old: posixpath.relpath(f"{new}.html", posixpath.dirname(old) or ".")
         for old, (new, _line) in read_redirects(Path(app.srcdir)).items()
@@ -169,7 +174,7 @@ def record(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Redirects from docs/redirects.toml; the published addresses checked and recorded."""
     app.setup_extension("sphinx_reredirects")
-    app.connect("config-inited", _set_redirects)
+    app.connect("builder-inited", _set_redirects, priority=400)  # before sphinx-reredirects
     app.connect("env-updated", check)
     app.connect("build-finished", remove_stale_pages)
     app.connect("build-finished", record)
