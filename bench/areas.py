@@ -253,39 +253,50 @@ EXTENSION_TESTS = {
     "translation_state": ["tests/test_translation_state_small.py"],
     "warned_pages": ["tests/test_warned_pages.py"],
 }
-#: The runner's tests that need no toolchain but Python's and no build of the site.
-RUNNER_TESTS = ["tests/test_runner_checks.py", "tests/test_snippets.py"]
 #: Tests of tests/test_snippets.py that build the whole site: left to the extensions' area.
-SITE_BUILDS = ("test_pages_show_every_example", "test_the_pages_say_how")
+SITE_BUILDS = ("test_pages_show_every_example", "test_the_pages_say_how", "test_copied_code")
 
 
-#: Tests of tests/test_snippets.py that run every language's examples at once (the archive's
-#: commands, a server that never answers): the examples' area runs them per file.
-EVERY_LANGUAGE = ("test_the_archive_readme_commands", "test_a_server_that_never_answers")
-PYTHON_EXAMPLE = re.compile(r"\[[\w-]+/\w+\.py[\]-]")
-
-
-#: One task whose example in every language the runner's area also lints and runs: how the
-#: runner compiles, lints and runs each language is its code too.
-EVERY_LANGUAGE_ONCE = re.compile(
-    r"::test_example_(is_lint_clean|prints_the_recorded_output)"
-    r"\[client-credentials/[^\]]*(\]|-test\])$"
+#: The runner's tests, cheapest first: `pytest -x` stops at the first failure, so a mutant
+#: most tests see dies in the first seconds. An id runs at the place of the first pattern it
+#: matches; ids no pattern matches are left out (the site's builds, the examples of other
+#: languages than Python past client-credentials, a server that never answers: 30 s of
+#: waiting for what the examples do, not the runner).
+RUNNER_ORDER = tuple(
+    re.compile(pattern)
+    for pattern in (
+        # What the runner says with no example run: milliseconds each.
+        r"test_runner_checks\.py::test_(?!the_runner_names|the_right)",
+        r"test_snippets\.py::test_(every_example_is_collected|tab_order|an_output_that_no)",
+        # The control and the wrong examples: a Python run each.
+        r"test_runner_checks\.py::",
+        # How it runs each language: one task's example in each, on the test site.
+        r"::test_example_prints_the_recorded_output\[client-credentials/[^\]]*-test\]",
+        # How it plays the person at the keyboard: the Python example of every task.
+        r"::test_example_prints_the_recorded_output\[[\w-]+/\w+\.py-test\]",
+        r"::test_(missing_variable|unknown_site|failures_say)\w*\[client-credentials/\w+\.py",
+        r"::test_(state_is_random|sign_in_refused|device_denied)\[[\w-]+/\w+\.py\]",
+        r"::test_example_is_lint_clean\[client-credentials/",
+        r"::test_recording_",
+        r"\[[\w-]+/\w+\.py[\]-]",
+        r"::test_example_prints_the_recorded_output\[client-credentials/",
+        # How a reader runs each language: the archive's README, every language once.
+        r"::test_the_archive_readme_commands",
+    )
 )
 
 
 def _runner_tests(_path: str) -> list[str]:
-    """The runner's checks on the wrong examples, test_snippets.py on the Python examples
-    (the runner is the same for every language; Python's run costs least), and one task's
-    example in each language, linted and run."""
-    return [
-        "tests/test_runner_checks.py",
-        *_snippet_tests(
-            lambda id: (
-                bool(PYTHON_EXAMPLE.search(id) or EVERY_LANGUAGE_ONCE.search(id))
-                or ("[" not in id and not any(name in id for name in EVERY_LANGUAGE))
-            )
-        ),
+    """The runner's tests in RUNNER_ORDER: its checks on the wrong examples, one task's
+    example in each language, the Python example of every task (Python's run costs least;
+    the runner plays each task's user the same in every language)."""
+    ids = [
+        id
+        for id in _collected("tests/test_runner_checks.py") + _collected("tests/test_snippets.py")
+        if not any(name in id for name in SITE_BUILDS)
     ]
+    rank = {id: next((n for n, p in enumerate(RUNNER_ORDER) if p.search(id)), None) for id in ids}
+    return sorted((id for id in ids if rank[id] is not None), key=lambda id: rank[id] or 0)
 
 
 def _example_tests(path: str) -> list[str]:

@@ -634,8 +634,9 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def _matches(template: str, value: str, bound: dict[str, str], patterns: Mapping[str, str]) -> bool:
     """Whether `value` fits `template`; binds the template's new {names} in `bound`.
 
-    A {name} matches its `patterns` entry (any non-empty text by default), and the same
-    value wherever it occurs again.
+    A {name} matches its `patterns` entry (any non-empty text on one line by default: a
+    code sent with the line break it was read with is a slip), and the same value wherever
+    it occurs again.
     """
     regex, names, position = "", [], 0
     for match in _PLACEHOLDER.finditer(template):
@@ -650,7 +651,7 @@ def _matches(template: str, value: str, bound: dict[str, str], patterns: Mapping
             names.append(name)
         position = match.end()
     regex += re.escape(template[position:])
-    found = re.fullmatch(regex, value, flags=re.DOTALL)
+    found = re.fullmatch(regex, value)
     if found is None:
         return False
     bound.update({name: found.group(name) for name in names})

@@ -33,11 +33,13 @@ from snippets_runner import (
     match_requests,
     missing_toolchain,
     public,
+    record,
     run,
     state_of,
 )
+from werkzeug.datastructures import Headers, MultiDict
 
-from extern_stub import StubServer
+from extern_stub import RecordedRequest, StubServer
 
 BROKEN = REPO / "tests" / "fixtures" / "broken_examples"
 SAYS = re.compile(r"^The runner must say: (.+)$", re.MULTILINE)
@@ -169,4 +171,47 @@ def test_php_without_its_curl_extension_is_named(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(snippets_runner.subprocess, "run", lambda *args, **kwargs: Modules())
     assert snippets_runner._php_curl() == (
         "php-curl is missing: run `make toolchains` as root (apt-get install php-curl)"
+    )
+
+
+def token_request(form: dict[str, str], status: int = 200) -> RecordedRequest:
+    """A token request as the sandbox records it, with this form."""
+    return RecordedRequest(
+        method="POST",
+        path="/connect/token",
+        query=MultiDict(),
+        headers=Headers(),
+        content_type="application/x-www-form-urlencoded",
+        form=MultiDict(form),
+        basic_auth=None,
+        body=b"",
+        trace_id="",
+        status=status,
+    )
+
+
+def test_a_value_split_over_lines_is_refused(stub: StubServer) -> None:
+    """A code read from the terminal with its line break (stdin's readline) is a slip an
+    example could make: a {placeholder} takes any text on one line, never a line break."""
+    site = stub.sites["test"]
+    want = {"method": "POST", "path": "/connect/token", "status": 200, "form": {"code": "{code}"}}
+    task = Task(SNIPPETS / "authorization-code", requests=(want,))
+    assert match_requests(task, [token_request({"code": "a1b2"})], site) == []
+    assert match_requests(task, [token_request({"code": "a1b2\n"})], site) == [
+        "request 1 (POST /connect/token): form parameter code is 'a1b2\\n', expected '{code}'"
+    ]
+
+
+def test_a_missing_toolchain_is_warned_about_on_stderr(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make snippets` on a machine without a language's toolchain records the others and
+    says which it left out, on stderr (stdout lists what it recorded)."""
+    monkeypatch.setattr(snippets_runner, "LANGUAGES", (fake_language(needs=("no-such-program",)),))
+    assert record(stub, []) == []
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err == (
+        "warning: not run: Fake: no-such-program not found: run `make toolchains` as root"
+        " (apt-get install no-such-program)\n"
     )
