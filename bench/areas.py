@@ -86,6 +86,8 @@ class Area:
     kind: str = "python"
     #: For text mutants: only lines matching this (settings: the lines that guard behaviour).
     lines: re.Pattern[str] | None = None
+    #: Set for its tests: CI=1 fails a test that would skip for lack of a toolchain.
+    env: tuple[tuple[str, str], ...] = ()
 
 
 # -- mutants ---------------------------------------------------------------------------------
@@ -338,7 +340,9 @@ AREAS = {
             ],
         ),
         Area("po", ("tools/po.py",), lambda _path: ["tests/test_po_tools.py"]),
-        Area("runner", ("tests/snippets_runner.py",), _runner_tests),
+        # A mutant that makes the runner think a toolchain is missing must not pass as a skip:
+        # this machine has every one, as CI has.
+        Area("runner", ("tests/snippets_runner.py",), _runner_tests, env=(("CI", "1"),)),
         Area("examples", ("snippets/*/*.*",), _example_tests, kind="text"),
         Area(
             "settings",
@@ -394,7 +398,9 @@ def scratch_copy(area: str) -> Path:
     return copy
 
 
-def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float]:
+def judge(
+    mutant: Mutant, tests: list[str], copy: Path, env: tuple[tuple[str, str], ...] = ()
+) -> tuple[str, float]:
     """Run ``tests`` in ``copy`` with ``mutant`` applied: "killed" or "survived", seconds."""
     target = copy / mutant.path
     original = target.read_bytes()
@@ -408,7 +414,7 @@ def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float]:
             text=True,
             timeout=TIMEOUT,
             check=False,
-            env={k: v for k, v in os.environ.items() if k != "ALLOW_UNTRANSLATED"},
+            env={k: v for k, v in os.environ.items() if k != "ALLOW_UNTRANSLATED"} | dict(env),
         )
         code = result.returncode
     except subprocess.TimeoutExpired:
@@ -470,7 +476,7 @@ def run_area(area: Area, size: int, budget: float, fresh: bool, again: bool = Fa
             if time.monotonic() - started > budget:
                 print(f"time budget spent: {number - 1} of {len(chosen)} looked at")
                 break
-            verdict, seconds = judge(mutant, area.tests(mutant.path), copy)
+            verdict, seconds = judge(mutant, area.tests(mutant.path), copy, area.env)
             verdicts[mutant.id] = {
                 "verdict": verdict,
                 "line": mutant.after,

@@ -11,6 +11,7 @@ as a real example does, and must draw the complaint its docstring names
 import dataclasses
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -215,3 +216,35 @@ def test_a_missing_toolchain_is_warned_about_on_stderr(
         "warning: not run: Fake: no-such-program not found: run `make toolchains` as root"
         " (apt-get install no-such-program)\n"
     )
+
+
+#: Per language: what its program prints at the oldest version the examples run on, at an
+#: older one, and what the runner then says.
+VERSIONS = {
+    ".sh": ("curl 7.84.0 (x86_64)", "curl 7.83.1 (x86_64)", "curl 7.84 or newer", "7.83"),
+    ".mjs": ("v20.0.0", "v19.9.0", "Node.js 20 or newer", "19"),
+    ".java": ("javac 17.0.2", "javac 11.0.19", "Java 17 or newer", "11"),
+    ".php": ("PHP 8.2.0 (cli) (NTS)", "PHP 8.1.27 (cli) (NTS)", "PHP 8.2 or newer", "8.1"),
+}
+
+
+@pytest.mark.parametrize("suffix", VERSIONS)
+def test_each_language_asks_for_its_oldest_version(
+    suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oldest, older, said, found = VERSIONS[suffix]
+
+    def prints(version: str) -> None:
+        def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess:
+            # `php -m` lists the modules, the rest say their version.
+            out = "[PHP Modules]\nCore\ncurl\njson\n" if command[1:] == ["-m"] else version
+            return subprocess.CompletedProcess(command, 0, out, "")
+
+        monkeypatch.setattr(snippets_runner.subprocess, "run", fake_run)
+
+    (tmp_path / "gson.jar").touch()
+    monkeypatch.setattr(snippets_runner, "GSON", tmp_path / "gson.jar")
+    prints(oldest)
+    assert BY_SUFFIX[suffix].check() is None
+    prints(older)
+    assert BY_SUFFIX[suffix].check() == f"{said} is needed (found {found})"
