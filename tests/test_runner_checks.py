@@ -37,6 +37,7 @@ from snippets_runner import (
     record,
     run,
     state_of,
+    tasks,
 )
 from werkzeug.datastructures import Headers, MultiDict
 
@@ -248,3 +249,50 @@ def test_each_language_asks_for_its_oldest_version(
     assert BY_SUFFIX[suffix].check() is None
     prints(older)
     assert BY_SUFFIX[suffix].check() == f"{said} is needed (found {found})"
+
+
+def test_each_task_says_who_is_at_the_keyboard_and_what_it_calls() -> None:
+    """What tests/test_snippets.py chooses each task's examples by: a wrong answer here
+    would quietly leave a task's examples out of a test."""
+    found = {t.name: (t.user, t.calls_api(), t.sends_credentials_first()) for t in tasks()}
+    assert found == {
+        "authorization-code": ("browser", False, False),
+        "client-credentials": (None, False, True),
+        "device-flow": ("device", False, True),
+        "first-request": (None, True, True),
+    }
+    assert [t.name for t in tasks() if t.patterns] == ["authorization-code", "first-request"]
+
+
+def test_waiting_for_what_never_happens_says_so() -> None:
+    with pytest.raises(TimeoutError, match="^the example never got that far$"):
+        snippets_runner._wait(lambda: False, timeout=0.05)
+
+
+def test_recording_writes_an_output_that_changed_and_only_that(
+    stub: StubServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`make snippets TASK=authorization-code` on a copy of snippets/, Python's toolchain
+    alone present: the output that no longer matches is written again, then nothing is."""
+    snippets = tmp_path / "snippets"
+    shutil.copytree(SNIPPETS, snippets)
+    monkeypatch.setattr(snippets_runner, "SNIPPETS", snippets)
+    monkeypatch.setattr(
+        snippets_runner,
+        "missing_toolchain",
+        lambda language, linting=False: None if language.suffix == ".py" else "absent",
+    )
+    task = Task.load(snippets / "authorization-code")
+    stale = task.folder / "output.test.txt"
+    recorded = stale.read_text(encoding="utf-8")
+    stale.write_text(recorded + "one line more\n", encoding="utf-8")
+    assert record(stub, [task]) == [stale]
+    assert masked(stale.read_text(encoding="utf-8")) == masked(recorded)
+    assert record(stub, [task]) == []  # a new random state is no change
+    assert capsys.readouterr().err == "warning: not run: absent\n" * 10
+    # The other languages keep what their outputs were recorded from.
+    notes = snippets_runner.example_records.RECORD
+    assert (snippets / notes).read_text("utf-8") == (SNIPPETS / notes).read_text("utf-8")
