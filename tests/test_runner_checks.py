@@ -265,7 +265,7 @@ def test_each_task_says_who_is_at_the_keyboard_and_what_it_calls() -> None:
 
 
 def test_waiting_for_what_never_happens_says_so() -> None:
-    with pytest.raises(TimeoutError, match="^the example never got that far$"):
+    with pytest.raises(TimeoutError, match=r"^the example never got that far$"):
         snippets_runner._wait(lambda: False, timeout=0.05)
 
 
