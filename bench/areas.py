@@ -272,10 +272,10 @@ RUNNER_ORDER = tuple(
     re.compile(pattern)
     for pattern in (
         # What the runner says with no example run: milliseconds each.
-        r"test_runner_checks\.py::test_(?!the_runner_names|the_right|recording)",
+        r"test_runner_checks\.py::test_(?!the_runner_names|the_right|recording|a_compiled)",
         r"test_snippets\.py::test_(every_example_is_collected|tab_order|an_output_that_no)",
         # The control and the wrong examples: a Python run each.
-        r"test_runner_checks\.py::",
+        r"test_runner_checks\.py::test_the_(runner_names|right)",
         # How it runs each language: one task's example in each, on the test site.
         r"::test_example_prints_the_recorded_output\[client-credentials/[^\]]*-test\]",
         # How it plays the person at the keyboard: the Python example of every task.
@@ -283,6 +283,8 @@ RUNNER_ORDER = tuple(
         r"::test_(missing_variable|unknown_site|failures_say)\w*\[client-credentials/\w+\.py",
         r"::test_(state_is_random|sign_in_refused|device_denied)\[[\w-]+/\w+\.py\]",
         r"::test_example_is_lint_clean\[client-credentials/",
+        # Compiling into an empty cache (the scratch copy keeps what earlier mutants compiled).
+        r"::test_a_compiled_language",
         r"::test_recording_",
         r"\[[\w-]+/\w+\.py[\]-]",
         r"::test_example_prints_the_recorded_output\[client-credentials/",

@@ -9,6 +9,7 @@ as a real example does, and must draw the complaint its docstring names
 """
 
 import dataclasses
+import os
 import re
 import shutil
 import subprocess
@@ -23,11 +24,13 @@ from snippets_runner import (
     BY_SUFFIX,
     PUBLIC_URLS,
     SNIPPETS,
+    CompileError,
     Example,
     Language,
     Task,
     _at_least,
     base_env,
+    built,
     file_name,
     lint,
     masked,
@@ -296,3 +299,50 @@ def test_recording_writes_an_output_that_changed_and_only_that(
     # The other languages keep what their outputs were recorded from.
     notes = snippets_runner.example_records.RECORD
     assert (snippets / notes).read_text("utf-8") == (SNIPPETS / notes).read_text("utf-8")
+
+
+def test_a_compiled_language_is_built_once_and_its_warnings_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C# (mcs: the quicker of the two compilers) into an empty cache: the file is compiled
+    into a folder of its own, used again, and a warning is an error naming the file."""
+    if problem := missing_toolchain(BY_SUFFIX[".cs"]):
+        pytest.fail(problem) if os.environ.get("CI") else pytest.skip(problem)
+    monkeypatch.setattr(snippets_runner, "BUILD_CACHE", tmp_path / "built")
+    monkeypatch.setattr(snippets_runner, "_BUILT", {})
+    example = Example(SNIPPETS / "client-credentials" / "ClientCredentials.cs")
+    folder = built(example)
+    assert folder is not None and folder.parent == tmp_path / "built"
+    assert [path.name for path in folder.iterdir()] == ["ClientCredentials.exe"]
+    assert built(example) == folder
+    assert example.command() == ["mono", str(folder / "ClientCredentials.exe")]
+    warned = tmp_path / "client-credentials" / "ClientCredentials.cs"
+    warned.parent.mkdir()
+    warned.write_text("class ClientCredentials { static void Main() { int unused = 1; } }\n")
+    with pytest.raises(CompileError) as refused:
+        built(Example(warned))
+    said = str(refused.value)
+    assert said.startswith("client-credentials/ClientCredentials.cs does not compile cleanly:\n")
+    assert f"{warned}(1,52): error CS0219: Warning as Error: The variable `unused'" in said
+    assert lint(Example(warned)) == said
+    assert [path.name for path in (tmp_path / "built").iterdir()] == [folder.name]
+
+
+@pytest.mark.parametrize(
+    ("says", "refused"),
+    [("Compilation succeeded - 0 warning(s)", False), ("Program.cs(3,1): warning CS0168", True)],
+)
+def test_a_compiler_that_exits_0_is_judged_by_what_it_says(
+    says: str, refused: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A compiler's success in words passes; any other word, a warning, is refused."""
+    compiler = [sys.executable, "-c", f"print({says!r})"]
+    fake = dataclasses.replace(BY_SUFFIX[".cs"], compile=lambda path, out: compiler)
+    monkeypatch.setitem(snippets_runner.BY_SUFFIX, ".cs", fake)
+    monkeypatch.setattr(snippets_runner, "BUILD_CACHE", tmp_path / "built")
+    example = Example(SNIPPETS / "client-credentials" / "ClientCredentials.cs")
+    if refused:
+        assert lint(example) == f"{example.id} does not compile cleanly:\n{says}"
+    else:
+        assert lint(example) == ""
+        assert built(example) in (tmp_path / "built").iterdir()
