@@ -346,3 +346,35 @@ def test_a_compiler_that_exits_0_is_judged_by_what_it_says(
     else:
         assert lint(example) == ""
         assert built(example) in (tmp_path / "built").iterdir()
+
+
+def test_what_an_example_prints_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """A machine whose locale is plain ASCII (LC_ALL=C, no UTF-8 coercion): the runner still
+    reads an example's output as the UTF-8 it is."""
+    example = tmp_path / "some-task" / "prints.py"
+    example.parent.mkdir()
+    example.write_text('print("ключ: key")\n', encoding="utf-8")
+    code = (
+        "from pathlib import Path; from snippets_runner import Example, run;"
+        f" print(ascii(run(Example(Path({str(example)!r})), {{}}).stdout))"
+    )
+    env = {"PATH": os.environ["PATH"], "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0"}
+    result = subprocess.run(
+        [sys.executable, "-X", "utf8=0", "-c", code],
+        cwd=REPO / "tests",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout == ascii("ключ: key\n") + "\n", result.stderr
+
+
+def test_recording_a_task_that_lists_no_request_says_what_to_write(stub: StubServer) -> None:
+    bare = Task(SNIPPETS / "client-credentials")
+    with pytest.raises(SystemExit) as refused:
+        record(stub, [bare])
+    assert str(refused.value) == (
+        "snippets/client-credentials/expect.toml: list the requests the sandbox must receive"
+        " (see snippets/README.md)"
+    )
