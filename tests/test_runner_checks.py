@@ -179,8 +179,8 @@ def test_php_without_its_curl_extension_is_named(monkeypatch: pytest.MonkeyPatch
     )
 
 
-def token_request(form: dict[str, str], status: int = 200) -> RecordedRequest:
-    """A token request as the sandbox records it, with this form."""
+def token_request(form: dict[str, str], status: int = 200, body: bytes = b"") -> RecordedRequest:
+    """A token request as the sandbox records it, with this form (and raw body)."""
     return RecordedRequest(
         method="POST",
         path="/connect/token",
@@ -189,7 +189,7 @@ def token_request(form: dict[str, str], status: int = 200) -> RecordedRequest:
         content_type="application/x-www-form-urlencoded",
         form=MultiDict(form),
         basic_auth=None,
-        body=b"",
+        body=body,
         trace_id="",
         status=status,
     )
@@ -378,3 +378,32 @@ def test_recording_a_task_that_lists_no_request_says_what_to_write(stub: StubSer
         "snippets/client-credentials/expect.toml: list the requests the sandbox must receive"
         " (see snippets/README.md)"
     )
+
+
+def test_the_credentials_are_the_sites_own_even_when_the_sandbox_says_200(
+    stub: StubServer,
+) -> None:
+    """{client_id} and {api_key} stand for the site's own values, never for any value: a
+    status alone (a sandbox that let another key through) decides nothing."""
+    site = stub.sites["test"]
+    form = {"client_id": "{client_id}", "client_secret": "{api_key}"}
+    want = {"method": "POST", "path": "/connect/token", "status": 200, "form": form}
+    task = Task(SNIPPETS / "client-credentials", requests=(want,))
+    right = {"client_id": site.client_id, "client_secret": site.api_key}
+    assert match_requests(task, [token_request(right)], site) == []
+    for name, template in form.items():
+        wrong = token_request({**right, name: "someone-else"})
+        assert match_requests(task, [wrong], site) == [
+            f"request 1 (POST /connect/token): form parameter {name} is 'someone-else',"
+            f" expected {template!r}"
+        ]
+
+
+def test_an_api_key_in_a_body_that_is_not_utf8_is_still_found(stub: StubServer) -> None:
+    site = stub.sites["test"]
+    want = {"method": "POST", "path": "/connect/token", "status": 200}
+    task = Task(SNIPPETS / "client-credentials", requests=(want,))
+    body = b"\xff" + site.api_key.encode()
+    assert match_requests(task, [token_request({}, body=body)], site) == [
+        "request 1 (POST /connect/token): the api-key travels outside the client_secret field"
+    ]
