@@ -272,7 +272,7 @@ RUNNER_ORDER = tuple(
     re.compile(pattern)
     for pattern in (
         # What the runner says with no example run: milliseconds each.
-        r"test_runner_checks\.py::test_(?!the_runner_names|the_right|recording|a_compiled|what)",
+        r"test_runner_checks\.py::test_(?!the_runner_names|the_right|recording|a_compiled|what|make)",
         r"test_snippets\.py::test_(every_example_is_collected|tab_order|an_output_that_no)",
         # The control and the wrong examples: a Python run each.
         r"test_runner_checks\.py::test_the_(runner_names|right)",
@@ -286,7 +286,7 @@ RUNNER_ORDER = tuple(
         # Compiling into an empty cache (the scratch copy keeps what earlier mutants compiled).
         r"::test_a_compiled_language",
         r"::test_what_an_example_prints",  # a Python started under another locale
-        r"::test_recording_",
+        r"::test_(recording_|make_snippets)",
         r"\[[\w-]+/\w+\.py[\]-]",
         r"::test_example_prints_the_recorded_output\[client-credentials/",
         # How a reader runs each language: the archive's README, every language once.

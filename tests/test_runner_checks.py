@@ -407,3 +407,24 @@ def test_an_api_key_in_a_body_that_is_not_utf8_is_still_found(stub: StubServer) 
     assert match_requests(task, [token_request({}, body=body)], site) == [
         "request 1 (POST /connect/token): the api-key travels outside the client_secret field"
     ]
+
+
+def test_make_snippets_records_a_task_against_the_tests_stub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make snippets TASK=device-flow` on a copy of snippets/, Python alone: its own stub,
+    seeded and polled as the tests' is, gives the outputs recorded; nothing changes."""
+    snippets = tmp_path / "snippets"
+    shutil.copytree(SNIPPETS, snippets)
+    monkeypatch.setattr(snippets_runner, "SNIPPETS", snippets)
+    monkeypatch.setattr(
+        snippets_runner,
+        "missing_toolchain",
+        lambda language, linting=False: None if language.suffix == ".py" else "absent",
+    )
+    snippets_runner.main(["device-flow"])
+    said = capsys.readouterr()
+    assert said.out.splitlines()[-1].startswith("0 output files changed, "), said
+    for name in snippets_runner.OUTPUTS:
+        path = Path("device-flow", name)
+        assert (snippets / path).read_text("utf-8") == (SNIPPETS / path).read_text("utf-8")
