@@ -428,3 +428,25 @@ def test_make_snippets_records_a_task_against_the_tests_stub(
     for name in snippets_runner.OUTPUTS:
         path = Path("device-flow", name)
         assert (snippets / path).read_text("utf-8") == (SNIPPETS / path).read_text("utf-8")
+
+
+def test_a_missing_library_or_assembly_is_named_with_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Gson absent, mcs without the assemblies the examples use (a stand-in mcs that fails
+    as Debian's does without them): each names what to install, and nothing else prints."""
+    monkeypatch.setattr(snippets_runner, "GSON", tmp_path / "gson.jar")
+    assert BY_SUFFIX[".java"].check() == (
+        f"{tmp_path}/gson.jar is missing: run `make toolchains` as root"
+        " (apt-get install libgoogle-gson-java)"
+    )
+    mcs = tmp_path / "bin" / "mcs"
+    mcs.parent.mkdir()
+    mcs.write_text("#!/bin/sh\necho 'error CS0006: Metadata file could not be found' >&2\nexit 1\n")
+    mcs.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{mcs.parent}:{os.environ['PATH']}")
+    assert BY_SUFFIX[".cs"].check() == (
+        "mcs cannot use System.Net.Http, System.Runtime.Serialization: apt-get install"
+        " libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil"
+    )
+    assert capfd.readouterr() == ("", "")
