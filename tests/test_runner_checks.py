@@ -278,10 +278,12 @@ def test_recording_writes_an_output_that_changed_and_only_that(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """`make snippets TASK=authorization-code` on a copy of snippets/, Python's toolchain
-    alone present: the output that no longer matches is written again, then nothing is."""
+    """`make snippets TASK=authorization-code` on a copy of snippets/ without its C# file,
+    Python's toolchain alone present: the output that no longer matches is written again,
+    then nothing is; the missing file is named, the languages not run are warned about."""
     snippets = tmp_path / "snippets"
     shutil.copytree(SNIPPETS, snippets)
+    (snippets / "authorization-code" / "AuthorizationCode.cs").unlink()
     monkeypatch.setattr(snippets_runner, "SNIPPETS", snippets)
     monkeypatch.setattr(
         snippets_runner,
@@ -295,10 +297,15 @@ def test_recording_writes_an_output_that_changed_and_only_that(
     assert record(stub, [task]) == [stale]
     assert masked(stale.read_text(encoding="utf-8")) == masked(recorded)
     assert record(stub, [task]) == []  # a new random state is no change
-    assert capsys.readouterr().err == "warning: not run: absent\n" * 10
-    # The other languages keep what their outputs were recorded from.
+    said = capsys.readouterr()
+    assert said.err == "warning: not run: absent\n" * 10
+    assert said.out == "authorization-code: no example in C# yet: the site shows each\n" * 2
+    # The languages not run keep what their outputs were recorded from; the file gone, its note.
     notes = snippets_runner.example_records.RECORD
-    assert (snippets / notes).read_text("utf-8") == (SNIPPETS / notes).read_text("utf-8")
+    kept = (SNIPPETS / notes).read_text("utf-8").splitlines(keepends=True)
+    gone = [line for line in kept if line.endswith("  authorization-code/AuthorizationCode.cs\n")]
+    assert len(gone) == 1
+    assert (snippets / notes).read_text("utf-8") == "".join(n for n in kept if n not in gone)
 
 
 def test_a_compiled_language_is_built_once_and_its_warnings_refused(
@@ -424,7 +431,7 @@ def test_make_snippets_records_a_task_against_the_tests_stub(
     )
     snippets_runner.main(["device-flow"])
     said = capsys.readouterr()
-    assert said.out.splitlines()[-1].startswith("0 output files changed, "), said
+    assert said.out == "0 output files changed, 1 examples run on both sites\n"
     for name in snippets_runner.OUTPUTS:
         path = Path("device-flow", name)
         assert (snippets / path).read_text("utf-8") == (SNIPPETS / path).read_text("utf-8")
