@@ -420,7 +420,8 @@ def test_make_snippets_records_a_task_against_the_tests_stub(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`make snippets TASK=device-flow` on a copy of snippets/, Python alone: its own stub,
-    seeded and polled as the tests' is, gives the outputs recorded; nothing changes."""
+    seeded and polled as the tests' is, gives the outputs recorded, and the one made stale
+    is written again and named."""
     snippets = tmp_path / "snippets"
     shutil.copytree(SNIPPETS, snippets)
     monkeypatch.setattr(snippets_runner, "SNIPPETS", snippets)
@@ -429,9 +430,15 @@ def test_make_snippets_records_a_task_against_the_tests_stub(
         "missing_toolchain",
         lambda language, linting=False: None if language.suffix == ".py" else "absent",
     )
+    monkeypatch.setattr(snippets_runner, "REPO", tmp_path)
+    stale = snippets / "device-flow" / "output.test.txt"
+    stale.write_text("an output of long ago\n", encoding="utf-8")
     snippets_runner.main(["device-flow"])
     said = capsys.readouterr()
-    assert said.out == "0 output files changed, 1 examples run on both sites\n"
+    assert said.out == (
+        "recorded snippets/device-flow/output.test.txt\n"
+        "1 output files changed, 1 examples run on both sites\n"
+    )
     for name in snippets_runner.OUTPUTS:
         path = Path("device-flow", name)
         assert (snippets / path).read_text("utf-8") == (SNIPPETS / path).read_text("utf-8")
