@@ -278,12 +278,13 @@ def test_recording_writes_an_output_that_changed_and_only_that(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """`make snippets TASK=authorization-code` on a copy of snippets/ without its C# file,
+    """`make snippets TASK=authorization-code` on a copy of snippets/ without its Java and C#,
     Python's toolchain alone present: the output that no longer matches is written again,
     then nothing is; the missing file is named, the languages not run are warned about."""
     snippets = tmp_path / "snippets"
     shutil.copytree(SNIPPETS, snippets)
-    (snippets / "authorization-code" / "AuthorizationCode.cs").unlink()
+    for name in ("AuthorizationCode.java", "AuthorizationCode.cs"):
+        (snippets / "authorization-code" / name).unlink()
     monkeypatch.setattr(snippets_runner, "SNIPPETS", snippets)
     monkeypatch.setattr(
         snippets_runner,
@@ -299,12 +300,13 @@ def test_recording_writes_an_output_that_changed_and_only_that(
     assert record(stub, [task]) == []  # a new random state is no change
     said = capsys.readouterr()
     assert said.err == "warning: not run: absent\n" * 10
-    assert said.out == "authorization-code: no example in C# yet: the site shows each\n" * 2
-    # The languages not run keep what their outputs were recorded from; the file gone, its note.
+    missing = "authorization-code: no example in Java, C# yet: the site shows each\n"
+    assert said.out == missing * 2
+    # The languages not run keep what their outputs were recorded from; the files gone, theirs.
     notes = snippets_runner.example_records.RECORD
     kept = (SNIPPETS / notes).read_text("utf-8").splitlines(keepends=True)
-    gone = [line for line in kept if line.endswith("  authorization-code/AuthorizationCode.cs\n")]
-    assert len(gone) == 1
+    gone = [line for line in kept if line.endswith(("Code.java\n", "Code.cs\n"))]
+    assert len(gone) == 2
     assert (snippets / notes).read_text("utf-8") == "".join(n for n in kept if n not in gone)
 
 
