@@ -435,6 +435,8 @@ def test_make_snippets_records_a_task_against_the_tests_stub(
     monkeypatch.setattr(snippets_runner, "REPO", tmp_path)
     stale = snippets / "device-flow" / "output.test.txt"
     stale.write_text("an output of long ago\n", encoding="utf-8")
+    other = snippets / "first-request" / "output.test.txt"  # a task not named: left alone
+    other.write_text("an output of long ago\n", encoding="utf-8")
     snippets_runner.main(["device-flow"])
     said = capsys.readouterr()
     assert said.out == (
@@ -444,6 +446,7 @@ def test_make_snippets_records_a_task_against_the_tests_stub(
     for name in snippets_runner.OUTPUTS:
         path = Path("device-flow", name)
         assert (snippets / path).read_text("utf-8") == (SNIPPETS / path).read_text("utf-8")
+    assert other.read_text("utf-8") == "an output of long ago\n"
 
 
 def test_a_missing_library_or_assembly_is_named_with_its_package(
