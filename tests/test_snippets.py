@@ -344,7 +344,10 @@ def test_failures_say_what_to_check(
         assert_failed_cleanly(results[address], site, needle)
         assert results[address].returncode == 1, results[address].output
     assert "KONTUR_IDENTITY_URL and KONTUR_API_URL" in results[closed_port].stderr
-    assert "not JSON" in results[html_server].stderr
+    assert re.fullmatch(
+        rf"{re.escape(html_server)}/\S+ answered HTTP 200, not JSON: wrong address\?\n",
+        results[html_server].stderr,
+    ), results[html_server].stderr
     if example.task == "client-credentials":  # what the page running-examples.rst shows
         shown = re.search(r"^   (Cannot connect to .*)$", RUNNING_EXAMPLES, re.MULTILINE)
         assert shown, "docs/running-examples.rst no longer shows a refused connection"
