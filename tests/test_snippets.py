@@ -16,6 +16,7 @@ import shutil
 import socket
 import sys
 import threading
+import urllib.parse
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -222,6 +223,21 @@ def test_state_is_random(example: Example, stub: StubServer) -> None:
         assert state and re.fullmatch(r"[0-9a-f]{32}", state), state
         states.add(state)
     assert len(states) == 2
+
+
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
+def test_the_sign_in_address_carries_any_service_name_whole(
+    example: Example, stub: StubServer
+) -> None:
+    """Every character a query value must escape, in the service name: the address printed
+    for the browser gives it back whole."""
+    site = stub.sites["test"]
+    name = "a b%c#d+e/f?g&h=i:j"
+    printed = []
+    env = {**site.env(), "KONTUR_CLIENT_ID": name}
+    run(example, env, site, browser=lambda url: printed.append(url) or "")
+    (url,) = printed
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["client_id"] == [name]
 
 
 # -- failures: clear message, non-zero exit, no traceback, no api-key ------------------------
