@@ -269,6 +269,7 @@ def test_token_of_another_site_gets_401(example: Example, stub: StubServer) -> N
     test, production = stub.sites["test"], stub.sites["production"]
     result = run(example, {**test.env(), "KONTUR_API_URL": production.base_url})
     assert_failed_cleanly(result, test, "401 urn:error:externapi:")
+    assert re.match(r"401 urn:error:externapi:\S+: \S", result.stderr), result.stderr
     assert TRACE_ID.search(result.stderr), result.stderr
 
 
