@@ -360,7 +360,11 @@ def test_failures_say_what_to_check(
     for address, needle in cases.items():
         assert_failed_cleanly(results[address], site, needle)
         assert results[address].returncode == 1, results[address].output
-    assert "KONTUR_IDENTITY_URL and KONTUR_API_URL" in results[closed_port].stderr
+    assert re.fullmatch(
+        rf"Cannot connect to {re.escape(closed_port)}/\S+: is the server \(or sandbox\) running\?"
+        r" Check KONTUR_IDENTITY_URL and KONTUR_API_URL\n",
+        results[closed_port].stderr,
+    ), results[closed_port].stderr
     assert re.fullmatch(
         rf"{re.escape(html_server)}/\S+ answered HTTP 200, not JSON: wrong address\?\n",
         results[html_server].stderr,
