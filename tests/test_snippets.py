@@ -226,6 +226,19 @@ def test_state_is_random(example: Example, stub: StubServer) -> None:
 
 
 @pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
+def test_a_pasted_address_with_a_fragment_is_read_without_it(
+    example: Example, stub: StubServer
+) -> None:
+    """Some browsers show the address sent back with a #fragment: pasted whole, the code and
+    the state are still read right, and the example prints what it always does."""
+    site = stub.sites["test"]
+    result = run(example, site.env(), site, browser=lambda url: site.authorize(url) + "#_=_")
+    assert result.returncode == 0, result.output
+    assert not (problem := mismatch(example, "test", public(result.stdout, site))), problem
+    assert match_requests(TASKS[example.task], site.requests, site) == []
+
+
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
 def test_the_sign_in_address_carries_any_service_name_whole(
     example: Example, stub: StubServer
 ) -> None:
