@@ -378,6 +378,7 @@ def test_failures_say_what_to_check(
         r" Check KONTUR_IDENTITY_URL and KONTUR_API_URL\n",
         results[closed_port].stderr,
     ), results[closed_port].stderr
+    assert results[schemeless].stderr == f"{cases[schemeless]})\n", results[schemeless].stderr
     assert re.fullmatch(
         rf"{re.escape(html_server)}/\S+ answered HTTP 200, not JSON: wrong address\?\n",
         results[html_server].stderr,
