@@ -61,6 +61,9 @@ TARGET = 0.90
 #: Seconds one mutant's tests may take before it counts as killed (a hang is a failure).
 TIMEOUT = 600
 PYTEST = ("-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "0")
+#: Plugins only the sandbox's tests use: importing them cost 1.7 of the 2.7 CPU seconds a
+#: pytest process took to start here, more than most mutants' tests (runner, po, examples).
+LEAN = ("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:anyio")
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Area:
     kind: str = "python"
     #: For text mutants: only lines matching this (settings: the lines that guard behaviour).
     lines: re.Pattern[str] | None = None
+    #: Set for its tests: CI=1 fails a test that would skip for lack of a toolchain.
+    env: tuple[tuple[str, str], ...] = ()
 
 
 # -- mutants ---------------------------------------------------------------------------------
@@ -304,45 +309,68 @@ def _extension_tests(path: str) -> list[str]:
     return tests
 
 
-#: The runner's tests that need no toolchain but Python's and no build of the site.
-RUNNER_TESTS = ["tests/test_runner_checks.py", "tests/test_snippets.py"]
 #: Tests of tests/test_snippets.py that build the whole site: left to the extensions' area.
-SITE_BUILDS = ("test_pages_show_every_example", "test_the_pages_say_how")
+SITE_BUILDS = ("test_pages_show_every_example", "test_the_pages_say_how", "test_copied_code")
 
 
-#: Tests of tests/test_snippets.py that run every language's examples at once (the archive's
-#: commands, a server that never answers): the examples' area runs them per file.
-EVERY_LANGUAGE = ("test_the_archive_readme_commands", "test_a_server_that_never_answers")
-PYTHON_EXAMPLE = re.compile(r"\[[\w-]+/\w+\.py[\]-]")
-
-
-#: One task whose example in every language the runner's area also lints and runs: how the
-#: runner compiles, lints and runs each language is its code too.
-EVERY_LANGUAGE_ONCE = re.compile(
-    r"::test_example_(is_lint_clean|prints_the_recorded_output)"
-    r"\[client-credentials/[^\]]*(\]|-test\])$"
+#: The runner's tests, cheapest first: `pytest -x` stops at the first failure, so a mutant
+#: most tests see dies in the first seconds. An id runs at the place of the first pattern it
+#: matches; ids no pattern matches are left out (the site's builds, the examples of other
+#: languages than Python past client-credentials, a server that never answers: 30 s of
+#: waiting for what the examples do, not the runner).
+RUNNER_ORDER = tuple(
+    re.compile(pattern)
+    for pattern in (
+        # What the runner says with no example run: milliseconds each.
+        r"test_runner_checks\.py::test_(?!the_runner_names|the_right|recording|a_compiled|what|make)",
+        r"test_snippets\.py::test_(every_example_is_collected|tab_order|an_output_that_no)",
+        # The control and the wrong examples: a Python run each.
+        r"test_runner_checks\.py::test_the_(runner_names|right)",
+        # How it runs each language: one task's example in each, on the test site.
+        r"::test_example_prints_the_recorded_output\[client-credentials/[^\]]*-test\]",
+        # How it plays the person at the keyboard: the Python example of every task.
+        r"::test_example_prints_the_recorded_output\[[\w-]+/\w+\.py-test\]",
+        r"::test_(missing_variable|unknown_site|failures_say)\w*\[client-credentials/\w+\.py",
+        r"::test_(state_is_random|sign_in_refused|device_denied)\[[\w-]+/\w+\.py\]",
+        r"::test_example_is_lint_clean\[client-credentials/",
+        # Compiling into an empty cache (the scratch copy keeps what earlier mutants compiled).
+        r"::test_a_compiled_language",
+        r"::test_what_an_example_prints",  # a Python started under another locale
+        r"::test_(recording_|make_snippets)",
+        r"\[[\w-]+/\w+\.py[\]-]",
+        r"::test_example_prints_the_recorded_output\[client-credentials/",
+        # How a reader runs each language: the archive's README, every language once.
+        r"::test_the_archive_readme_commands",
+    )
 )
 
 
 def _runner_tests(_path: str) -> list[str]:
-    """The runner's checks on the wrong examples, test_snippets.py on the Python examples
-    (the runner is the same for every language; Python's run costs least), and one task's
-    example in each language, linted and run."""
-    return [
-        "tests/test_runner_checks.py",
-        *_snippet_tests(
-            lambda id: (
-                bool(PYTHON_EXAMPLE.search(id) or EVERY_LANGUAGE_ONCE.search(id))
-                or ("[" not in id and not any(name in id for name in EVERY_LANGUAGE))
-            )
-        ),
+    """The runner's tests in RUNNER_ORDER: its checks on the wrong examples, one task's
+    example in each language, the Python example of every task (Python's run costs least;
+    the runner plays each task's user the same in every language)."""
+    ids = [
+        id
+        for id in _collected("tests/test_runner_checks.py") + _collected("tests/test_snippets.py")
+        if not any(name in id for name in SITE_BUILDS)
     ]
+    rank = {id: next((n for n, p in enumerate(RUNNER_ORDER) if p.search(id)), None) for id in ids}
+    return [
+        *LEAN,
+        *sorted((id for id in ids if rank[id] is not None), key=lambda id: rank[id] or 0),
+    ]
+
+
+#: The one test that sees an example give up by its own timeout: every example at once,
+#: against a server that never answers (half a minute of waiting), so it runs last.
+NEVER_ANSWERS = "tests/test_snippets.py::test_a_server_that_never_answers_times_out"
 
 
 def _example_tests(path: str) -> list[str]:
     """Every test of tests/test_snippets.py that runs this one example file."""
     file = Path(path)
-    return _snippet_tests(lambda id: f"{file.parent.name}/{file.name}" in id)
+    mine = _snippet_tests(lambda id: f"{file.parent.name}/{file.name}" in id)
+    return [*LEAN, *mine, NEVER_ANSWERS]
 
 
 def _snippet_tests(keep: Callable[[str], bool]) -> list[str]:
@@ -370,8 +398,10 @@ AREAS = {
     area.name: area
     for area in (
         Area("extensions", ("docs/_ext/*.py",), _extension_tests),
-        Area("po", ("tools/po.py",), lambda _path: ["tests/test_po_tools.py"]),
-        Area("runner", ("tests/snippets_runner.py",), _runner_tests),
+        Area("po", ("tools/po.py",), lambda _path: [*LEAN, "tests/test_po_tools.py"]),
+        # A mutant that makes the runner think a toolchain is missing must not pass as a skip:
+        # this machine has every one, as CI has.
+        Area("runner", ("tests/snippets_runner.py",), _runner_tests, env=(("CI", "1"),)),
         Area("examples", ("snippets/*/*.*",), _example_tests, kind="text"),
         Area(
             "settings",
@@ -427,14 +457,40 @@ def scratch_copy(area: str) -> Path:
     return copy
 
 
-def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float, float]:
-    """Run ``tests`` in ``copy`` with ``mutant`` applied: "killed" or "survived", seconds,
-    and the CPU seconds the tests' processes used (the machine is shared: wall time is noise)."""
+def judge(
+    mutant: Mutant, tests: list[str], copy: Path, env: tuple[tuple[str, str], ...] = ()
+) -> tuple[str, float]:
+    """Run ``tests`` in ``copy`` with ``mutant`` applied: "killed" or "survived", seconds.
+
+    A test named that the mutant made vanish (its parameters changed) fails nothing, as in
+    the whole suite: the others run without it ("not collected" when none fails)."""
     target = copy / mutant.path
     original = target.read_bytes()
     target.write_text(mutant.text, "utf-8")
     started = time.monotonic()
-    cpu = _children_cpu()
+    vanished: list[str] = []
+    try:
+        code, said = _pytest(tests, copy, env)
+        if code == 4 and "ERROR: not found: " in said:
+            named = [test for test in tests if "::" in test or test.endswith(".py")]
+            files = sorted({test.split("::")[0] for test in named})
+            options = [test for test in tests if test not in named]
+            _code, listed = _pytest(["--collect-only", *options, *files], copy, env)
+            present = set(listed.splitlines())
+            vanished = [t for t in tests if "::" in t and t not in present]
+            code, said = _pytest([t for t in tests if t not in vanished], copy, env)
+    finally:
+        target.write_bytes(original)
+    seconds = time.monotonic() - started
+    if code == 5:  # nothing collected: no test judged it
+        return "no tests", seconds
+    if code == 0 and vanished:
+        return "not collected", seconds
+    return ("survived" if code == 0 else "killed"), seconds
+
+
+def _pytest(tests: list[str], copy: Path, env: tuple[tuple[str, str], ...]) -> tuple[int, str]:
+    """pytest's exit code on ``tests`` in ``copy`` (-1: it hung), and what it printed."""
     try:
         result = subprocess.run(  # noqa: S603 - the project's own tests
             [sys.executable, "-m", "pytest", *PYTEST, *tests],
@@ -443,22 +499,11 @@ def judge(mutant: Mutant, tests: list[str], copy: Path) -> tuple[str, float, flo
             text=True,
             timeout=TIMEOUT,
             check=False,
-            env={k: v for k, v in os.environ.items() if k != "ALLOW_UNTRANSLATED"},
+            env={k: v for k, v in os.environ.items() if k != "ALLOW_UNTRANSLATED"} | dict(env),
         )
-        code = result.returncode
     except subprocess.TimeoutExpired:
-        code = -1
-    finally:
-        target.write_bytes(original)
-    seconds, cpu = time.monotonic() - started, _children_cpu() - cpu
-    if code == 5:  # nothing collected: no test judged it
-        return "no tests", seconds, cpu
-    return ("survived" if code == 0 else "killed"), seconds, cpu
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+        return -1, ""
+    return result.returncode, result.stdout + result.stderr
 
 
 def load(area: str, results: Path = RESULTS) -> dict:
@@ -510,7 +555,12 @@ def run_area(area: Area, size: int, budget: float, fresh: bool, again: bool = Fa
             if time.monotonic() - started > budget:
                 print(f"time budget spent: {number - 1} of {len(chosen)} looked at")
                 break
-            verdict, seconds, cpu = judge(mutant, area.tests(mutant.path), copy)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            verdict, seconds = judge(mutant, area.tests(mutant.path), copy, area.env)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            # CPU seconds of its tests and what they started: on a shared machine, the
+            # measure of what a mutant costs (wall seconds follow the load).
+            cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
             verdicts[mutant.id] = {
                 "verdict": verdict,
                 "line": mutant.after,
@@ -519,8 +569,8 @@ def run_area(area: Area, size: int, budget: float, fresh: bool, again: bool = Fa
                 "seconds": round(seconds, 1),
                 "cpu": round(cpu, 1),
             }
-            cost = f"{seconds:.0f} s, {cpu:.0f} s CPU"
-            shown = f"[{number}/{len(chosen)}] {verdict}: {mutant.id} ({cost})"
+            shown = f"[{number}/{len(chosen)}] {verdict}: {mutant.id}"
+            shown += f" ({seconds:.0f} s, cpu {cpu:.1f} s)"
             print(f"{shown}: {mutant.after}", flush=True)
             record["verdicts"] = verdicts
             record["date"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -703,8 +703,9 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def _matches(template: str, value: str, bound: dict[str, str], patterns: Mapping[str, str]) -> bool:
     """Whether `value` fits `template`; binds the template's new {names} in `bound`.
 
-    A {name} matches its `patterns` entry (any non-empty text by default), and the same
-    value wherever it occurs again.
+    A {name} matches its `patterns` entry (any non-empty text on one line by default: a
+    code sent with the line break it was read with is a slip), and the same value wherever
+    it occurs again.
     """
     regex, names, position = "", [], 0
     for match in _PLACEHOLDER.finditer(template):
@@ -719,7 +720,7 @@ def _matches(template: str, value: str, bound: dict[str, str], patterns: Mapping
             names.append(name)
         position = match.end()
     regex += re.escape(template[position:])
-    found = re.fullmatch(regex, value, flags=re.DOTALL)
+    found = re.fullmatch(regex, value)
     if found is None:
         return False
     bound.update({name: found.group(name) for name in names})
@@ -803,9 +804,10 @@ def record(stub: StubServer, chosen: list[Task] | None = None) -> list[Path]:
                 f"{task.folder.relative_to(REPO)}/{EXPECT}: list the requests the sandbox"
                 " must receive (see snippets/README.md)"
             )
-        group = [e for e in everything if e.task == task.name and e.path.suffix not in skipped]
-        if missing := [lang.name for lang in LANGUAGES if lang not in {e.language for e in group}]:
+        written_in = {e.language for e in everything if e.task == task.name}
+        if missing := [lang.name for lang in LANGUAGES if lang not in written_in]:
             print(f"{task.name}: no example in {', '.join(missing)} yet: the site shows each")
+        group = [e for e in everything if e.task == task.name and e.path.suffix not in skipped]
         for name in SITES:
             site = stub.sites[name]
             outputs = {}
@@ -858,8 +860,8 @@ def main(argv: list[str]) -> None:
     for path in changed:
         print(f"recorded {path.relative_to(REPO)}")
     names = {task.name for task in chosen}
-    count = sum(1 for example in examples() if example.task in names)
-    print(f"{len(changed)} output files changed, {count} examples run on both sites")
+    run_here = [e for e in examples() if e.task in names and not missing_toolchain(e.language)]
+    print(f"{len(changed)} output files changed, {len(run_here)} examples run on both sites")
 
 
 if __name__ == "__main__":

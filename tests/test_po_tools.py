@@ -1,7 +1,9 @@
 """`make po`, `make po-todo`, `make po-stats` (tools/po.py) on small hand-made catalogs."""
 
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -368,3 +370,49 @@ def test_a_changed_message_of_several_lines_keeps_each_line_it_was_translated_fr
     (entry,) = project.catalog("page").fuzzy_entries()
     assert entry.previous_msgid == "Первая строка.\nВторая строка."
     assert entry.msgid == "Первая строка.\nДругая строка."
+
+
+def test_update_says_what_it_wrote(project: Project, capsys: pytest.CaptureFixture[str]) -> None:
+    project.page("one", "Тестовая площадка", "Своё")
+    project.update()
+    project.translate("one", {"Тестовая площадка": "Test environment"})
+    project.page("one", "Тестовая площадка", "Своё", "Новое")
+    project.page("two", "Тестовая площадка", "Боевая площадка")
+    capsys.readouterr()
+    project.update()
+    assert capsys.readouterr().out.splitlines() == [
+        f"Updated {project.po_path('one')}: 2 message(s) to translate, 0 filled from other pages",
+        f"Created {project.po_path('two')}: 1 message(s) to translate, 1 filled from other pages",
+    ]
+
+
+def test_todo_lists_a_files_messages_in_the_order_of_its_lines(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project.page("page", "Яблоко", "Арбуз", "Вишня")
+    project.update()
+    capsys.readouterr()
+    assert po.main(["todo", str(project.locale_dir)]) == 0
+    listed = [line.rsplit(": ", 1)[-1] for line in capsys.readouterr().out.splitlines()[1:-1]]
+    assert listed == ["Яблоко", "Арбуз", "Вишня"]
+
+
+def test_redirects_are_read_as_utf8_whatever_the_locale(project: Project) -> None:
+    """A writer's Russian comment in redirects.toml, `make po` on a machine whose locale is
+    plain ASCII (LC_ALL=C, no UTF-8 coercion): the moved page's catalog still follows it."""
+    project.page("old", "Ключ")
+    project.update()
+    (project.pot_dir / "old.pot").rename(project.pot_dir / "new.pot")
+    redirects = project.locale_dir.parent / "redirects.toml"
+    redirects.write_text('# Страница переехала.\n"old" = "new"\n', encoding="utf-8")
+    command = ["update", str(project.pot_dir), str(project.locale_dir), "--redirects"]
+    result = subprocess.run(
+        [sys.executable, "-X", "utf8=0", "-m", "tools.po", *command, str(redirects)],
+        cwd=REPO,
+        env={"PATH": os.environ["PATH"], "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert project.po_path("new").is_file() and not project.po_path("old").exists()

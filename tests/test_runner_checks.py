@@ -9,8 +9,10 @@ as a real example does, and must draw the complaint its docstring names
 """
 
 import dataclasses
+import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,22 +24,27 @@ from snippets_runner import (
     BY_SUFFIX,
     PUBLIC_URLS,
     SNIPPETS,
+    CompileError,
     Example,
     Language,
     Task,
     _at_least,
     base_env,
+    built,
     file_name,
     lint,
     masked,
     match_requests,
     missing_toolchain,
     public,
+    record,
     run,
     state_of,
+    tasks,
 )
+from werkzeug.datastructures import Headers, MultiDict
 
-from extern_stub import StubServer
+from extern_stub import RecordedRequest, StubServer
 
 BROKEN = REPO / "tests" / "fixtures" / "broken_examples"
 SAYS = re.compile(r"^The runner must say: (.+)$", re.MULTILINE)
@@ -170,3 +177,295 @@ def test_php_without_its_curl_extension_is_named(monkeypatch: pytest.MonkeyPatch
     assert snippets_runner._php_curl() == (
         "php-curl is missing: run `make toolchains` as root (apt-get install php-curl)"
     )
+
+
+def token_request(form: dict[str, str], status: int = 200, body: bytes = b"") -> RecordedRequest:
+    """A token request as the sandbox records it, with this form (and raw body)."""
+    return RecordedRequest(
+        method="POST",
+        path="/connect/token",
+        query=MultiDict(),
+        headers=Headers(),
+        content_type="application/x-www-form-urlencoded",
+        form=MultiDict(form),
+        basic_auth=None,
+        body=body,
+        trace_id="",
+        status=status,
+    )
+
+
+def test_a_value_split_over_lines_is_refused(stub: StubServer) -> None:
+    """A code read from the terminal with its line break (stdin's readline) is a slip an
+    example could make: a {placeholder} takes any text on one line, never a line break."""
+    site = stub.sites["test"]
+    want = {"method": "POST", "path": "/connect/token", "status": 200, "form": {"code": "{code}"}}
+    task = Task(SNIPPETS / "authorization-code", requests=(want,))
+    assert match_requests(task, [token_request({"code": "a1b2"})], site) == []
+    assert match_requests(task, [token_request({"code": "a1b2\n"})], site) == [
+        "request 1 (POST /connect/token): form parameter code is 'a1b2\\n', expected '{code}'"
+    ]
+
+
+def test_a_missing_toolchain_is_warned_about_on_stderr(
+    stub: StubServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make snippets` on a machine without a language's toolchain records the others and
+    says which it left out, on stderr (stdout lists what it recorded)."""
+    monkeypatch.setattr(snippets_runner, "LANGUAGES", (fake_language(needs=("no-such-program",)),))
+    assert record(stub, []) == []
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err == (
+        "warning: not run: Fake: no-such-program not found: run `make toolchains` as root"
+        " (apt-get install no-such-program)\n"
+    )
+
+
+#: Per language: what its program prints at the oldest version the examples run on, at an
+#: older one, and what the runner then says.
+VERSIONS = {
+    ".sh": ("curl 7.84.0 (x86_64)", "curl 7.83.1 (x86_64)", "curl 7.84 or newer", "7.83"),
+    ".mjs": ("v20.0.0", "v19.9.0", "Node.js 20 or newer", "19"),
+    ".java": ("javac 17.0.2", "javac 11.0.19", "Java 17 or newer", "11"),
+    ".php": ("PHP 8.2.0 (cli) (NTS)", "PHP 8.1.27 (cli) (NTS)", "PHP 8.2 or newer", "8.1"),
+}
+
+
+@pytest.mark.parametrize("suffix", VERSIONS)
+def test_each_language_asks_for_its_oldest_version(
+    suffix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    oldest, older, said, found = VERSIONS[suffix]
+
+    def prints(version: str) -> None:
+        def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess:
+            # `php -m` lists the modules, the rest say their version.
+            out = "[PHP Modules]\nCore\ncurl\njson\n" if command[1:] == ["-m"] else version
+            return subprocess.CompletedProcess(command, 0, out, "")
+
+        monkeypatch.setattr(snippets_runner.subprocess, "run", fake_run)
+
+    (tmp_path / "gson.jar").touch()
+    monkeypatch.setattr(snippets_runner, "GSON", tmp_path / "gson.jar")
+    prints(oldest)
+    assert BY_SUFFIX[suffix].check() is None
+    prints(older)
+    assert BY_SUFFIX[suffix].check() == f"{said} is needed (found {found})"
+
+
+def test_each_task_says_who_is_at_the_keyboard_and_what_it_calls() -> None:
+    """What tests/test_snippets.py chooses each task's examples by: a wrong answer here
+    would quietly leave a task's examples out of a test."""
+    found = {t.name: (t.user, t.calls_api(), t.sends_credentials_first()) for t in tasks()}
+    assert found == {
+        "authorization-code": ("browser", False, False),
+        "client-credentials": (None, False, True),
+        "device-flow": ("device", False, True),
+        "first-request": (None, True, True),
+    }
+    assert [t.name for t in tasks() if t.patterns] == ["authorization-code", "first-request"]
+
+
+def test_waiting_for_what_never_happens_says_so() -> None:
+    with pytest.raises(TimeoutError, match=r"^the example never got that far$"):
+        snippets_runner._wait(lambda: False, timeout=0.05)
+
+
+def test_recording_writes_an_output_that_changed_and_only_that(
+    stub: StubServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`make snippets TASK=authorization-code` on a copy of snippets/ without its Java and C#,
+    Python's toolchain alone present: the output that no longer matches is written again,
+    then nothing is; the missing file is named, the languages not run are warned about."""
+    snippets = tmp_path / "snippets"
+    shutil.copytree(SNIPPETS, snippets)
+    for name in ("AuthorizationCode.java", "AuthorizationCode.cs"):
+        (snippets / "authorization-code" / name).unlink()
+    monkeypatch.setattr(snippets_runner, "SNIPPETS", snippets)
+    monkeypatch.setattr(
+        snippets_runner,
+        "missing_toolchain",
+        lambda language, linting=False: None if language.suffix == ".py" else "absent",
+    )
+    task = Task.load(snippets / "authorization-code")
+    stale = task.folder / "output.test.txt"
+    recorded = stale.read_text(encoding="utf-8")
+    stale.write_text(recorded + "one line more\n", encoding="utf-8")
+    assert record(stub, [task]) == [stale]
+    assert masked(stale.read_text(encoding="utf-8")) == masked(recorded)
+    assert record(stub, [task]) == []  # a new random state is no change
+    said = capsys.readouterr()
+    assert said.err == "warning: not run: absent\n" * 10
+    missing = "authorization-code: no example in Java, C# yet: the site shows each\n"
+    assert said.out == missing * 2
+    # The languages not run keep what their outputs were recorded from; the files gone, theirs.
+    notes = snippets_runner.example_records.RECORD
+    kept = (SNIPPETS / notes).read_text("utf-8").splitlines(keepends=True)
+    gone = [line for line in kept if line.endswith(("Code.java\n", "Code.cs\n"))]
+    assert len(gone) == 2
+    assert (snippets / notes).read_text("utf-8") == "".join(n for n in kept if n not in gone)
+
+
+def test_a_compiled_language_is_built_once_and_its_warnings_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C# (mcs: the quicker of the two compilers) into an empty cache: the file is compiled
+    into a folder of its own, used again, and a warning is an error naming the file."""
+    if problem := missing_toolchain(BY_SUFFIX[".cs"]):
+        pytest.fail(problem) if os.environ.get("CI") else pytest.skip(problem)
+    monkeypatch.setattr(snippets_runner, "BUILD_CACHE", tmp_path / "built")
+    monkeypatch.setattr(snippets_runner, "_BUILT", {})
+    example = Example(SNIPPETS / "client-credentials" / "ClientCredentials.cs")
+    folder = built(example)
+    assert folder is not None and folder.parent == tmp_path / "built"
+    assert [path.name for path in folder.iterdir()] == ["ClientCredentials.exe"]
+    assert built(example) == folder
+    assert example.command() == ["mono", str(folder / "ClientCredentials.exe")]
+    warned = tmp_path / "client-credentials" / "ClientCredentials.cs"
+    warned.parent.mkdir()
+    warned.write_text("class ClientCredentials { static void Main() { int unused = 1; } }\n")
+    with pytest.raises(CompileError) as refused:
+        built(Example(warned))
+    said = str(refused.value)
+    assert said.startswith("client-credentials/ClientCredentials.cs does not compile cleanly:\n")
+    assert f"{warned}(1,52): error CS0219: Warning as Error: The variable `unused'" in said
+    assert lint(Example(warned)) == said
+    assert [path.name for path in (tmp_path / "built").iterdir()] == [folder.name]
+
+
+@pytest.mark.parametrize(
+    ("says", "refused"),
+    [("Compilation succeeded - 0 warning(s)", False), ("Program.cs(3,1): warning CS0168", True)],
+)
+def test_a_compiler_that_exits_0_is_judged_by_what_it_says(
+    says: str, refused: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A compiler's success in words passes; any other word, a warning, is refused."""
+    compiler = [sys.executable, "-c", f"print({says!r})"]
+    fake = dataclasses.replace(BY_SUFFIX[".cs"], compile=lambda path, out: compiler)
+    monkeypatch.setitem(snippets_runner.BY_SUFFIX, ".cs", fake)
+    monkeypatch.setattr(snippets_runner, "BUILD_CACHE", tmp_path / "built")
+    example = Example(SNIPPETS / "client-credentials" / "ClientCredentials.cs")
+    if refused:
+        assert lint(example) == f"{example.id} does not compile cleanly:\n{says}"
+    else:
+        assert lint(example) == ""
+        assert built(example) in (tmp_path / "built").iterdir()
+
+
+def test_what_an_example_prints_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    """A machine whose locale is plain ASCII (LC_ALL=C, no UTF-8 coercion): the runner still
+    reads an example's output as the UTF-8 it is."""
+    example = tmp_path / "some-task" / "prints.py"
+    example.parent.mkdir()
+    example.write_text('print("ключ: key")\n', encoding="utf-8")
+    code = (
+        "from pathlib import Path; from snippets_runner import Example, run;"
+        f" print(ascii(run(Example(Path({str(example)!r})), {{}}).stdout))"
+    )
+    env = {"PATH": os.environ["PATH"], "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0"}
+    result = subprocess.run(
+        [sys.executable, "-X", "utf8=0", "-c", code],
+        cwd=REPO / "tests",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout == ascii("ключ: key\n") + "\n", result.stderr
+
+
+def test_recording_a_task_that_lists_no_request_says_what_to_write(stub: StubServer) -> None:
+    bare = Task(SNIPPETS / "client-credentials")
+    with pytest.raises(SystemExit) as refused:
+        record(stub, [bare])
+    assert str(refused.value) == (
+        "snippets/client-credentials/expect.toml: list the requests the sandbox must receive"
+        " (see snippets/README.md)"
+    )
+
+
+def test_the_credentials_are_the_sites_own_even_when_the_sandbox_says_200(
+    stub: StubServer,
+) -> None:
+    """{client_id} and {api_key} stand for the site's own values, never for any value: a
+    status alone (a sandbox that let another key through) decides nothing."""
+    site = stub.sites["test"]
+    form = {"client_id": "{client_id}", "client_secret": "{api_key}"}
+    want = {"method": "POST", "path": "/connect/token", "status": 200, "form": form}
+    task = Task(SNIPPETS / "client-credentials", requests=(want,))
+    right = {"client_id": site.client_id, "client_secret": site.api_key}
+    assert match_requests(task, [token_request(right)], site) == []
+    for name, template in form.items():
+        wrong = token_request({**right, name: "someone-else"})
+        assert match_requests(task, [wrong], site) == [
+            f"request 1 (POST /connect/token): form parameter {name} is 'someone-else',"
+            f" expected {template!r}"
+        ]
+
+
+def test_an_api_key_in_a_body_that_is_not_utf8_is_still_found(stub: StubServer) -> None:
+    site = stub.sites["test"]
+    want = {"method": "POST", "path": "/connect/token", "status": 200}
+    task = Task(SNIPPETS / "client-credentials", requests=(want,))
+    body = b"\xff" + site.api_key.encode()
+    assert match_requests(task, [token_request({}, body=body)], site) == [
+        "request 1 (POST /connect/token): the api-key travels outside the client_secret field"
+    ]
+
+
+def test_make_snippets_records_a_task_against_the_tests_stub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make snippets TASK=device-flow` on a copy of snippets/, Python alone: its own stub,
+    seeded and polled as the tests' is, gives the outputs recorded, and the one made stale
+    is written again and named."""
+    snippets = tmp_path / "snippets"
+    shutil.copytree(SNIPPETS, snippets)
+    monkeypatch.setattr(snippets_runner, "SNIPPETS", snippets)
+    monkeypatch.setattr(
+        snippets_runner,
+        "missing_toolchain",
+        lambda language, linting=False: None if language.suffix == ".py" else "absent",
+    )
+    monkeypatch.setattr(snippets_runner, "REPO", tmp_path)
+    stale = snippets / "device-flow" / "output.test.txt"
+    stale.write_text("an output of long ago\n", encoding="utf-8")
+    other = snippets / "first-request" / "output.test.txt"  # a task not named: left alone
+    other.write_text("an output of long ago\n", encoding="utf-8")
+    snippets_runner.main(["device-flow"])
+    said = capsys.readouterr()
+    assert said.out == (
+        "recorded snippets/device-flow/output.test.txt\n"
+        "1 output files changed, 1 examples run on both sites\n"
+    )
+    for name in snippets_runner.OUTPUTS:
+        path = Path("device-flow", name)
+        assert (snippets / path).read_text("utf-8") == (SNIPPETS / path).read_text("utf-8")
+    assert other.read_text("utf-8") == "an output of long ago\n"
+
+
+def test_a_missing_library_or_assembly_is_named_with_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Gson absent, mcs without the assemblies the examples use (a stand-in mcs that fails
+    as Debian's does without them): each names what to install, and nothing else prints."""
+    monkeypatch.setattr(snippets_runner, "GSON", tmp_path / "gson.jar")
+    assert BY_SUFFIX[".java"].check() == (
+        f"{tmp_path}/gson.jar is missing: run `make toolchains` as root"
+        " (apt-get install libgoogle-gson-java)"
+    )
+    mcs = tmp_path / "bin" / "mcs"
+    mcs.parent.mkdir()
+    mcs.write_text("#!/bin/sh\necho 'error CS0006: Metadata file could not be found' >&2\nexit 1\n")
+    mcs.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{mcs.parent}:{os.environ['PATH']}")
+    assert BY_SUFFIX[".cs"].check() == (
+        "mcs cannot use System.Net.Http, System.Runtime.Serialization: apt-get install"
+        " libmono-system-net-http4.0-cil libmono-system-runtime-serialization4.0-cil"
+    )
+    assert capfd.readouterr() == ("", "")

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.parse
 import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -244,6 +245,34 @@ def test_state_is_random(example: Example, stub: StubServer) -> None:
     assert len(states) == 2
 
 
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
+def test_a_pasted_address_with_a_fragment_is_read_without_it(
+    example: Example, stub: StubServer
+) -> None:
+    """Some browsers show the address sent back with a #fragment: pasted whole, the code and
+    the state are still read right, and the example prints what it always does."""
+    site = stub.sites["test"]
+    result = run(example, site.env(), site, browser=lambda url: site.authorize(url) + "#_=_")
+    assert result.returncode == 0, result.output
+    assert not (problem := mismatch(example, "test", public(result.stdout, site))), problem
+    assert match_requests(TASKS[example.task], site.requests, site) == []
+
+
+@pytest.mark.parametrize("example", where(lambda t: t.user == "browser"), ids=ids)
+def test_the_sign_in_address_carries_any_service_name_whole(
+    example: Example, stub: StubServer
+) -> None:
+    """Every character a query value must escape, in the service name: the address printed
+    for the browser gives it back whole."""
+    site = stub.sites["test"]
+    name = "a b%c#d+e/f?g&h=i:j"
+    printed = []
+    env = {**site.env(), "KONTUR_CLIENT_ID": name}
+    run(example, env, site, browser=lambda url: printed.append(url) or "")
+    (url,) = printed
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["client_id"] == [name]
+
+
 # -- failures: clear message, non-zero exit, no traceback, no api-key ------------------------
 
 
@@ -273,6 +302,7 @@ def test_token_of_another_site_gets_401(example: Example, stub: StubServer) -> N
     test, production = stub.sites["test"], stub.sites["production"]
     result = run(example, {**test.env(), "KONTUR_API_URL": production.base_url})
     assert_failed_cleanly(result, test, "401 urn:error:externapi:")
+    assert re.match(r"401 urn:error:externapi:\S+: \S", result.stderr), result.stderr
     assert TRACE_ID.search(result.stderr), result.stderr
 
 
@@ -363,8 +393,16 @@ def test_failures_say_what_to_check(
     for address, needle in cases.items():
         assert_failed_cleanly(results[address], site, needle)
         assert results[address].returncode == 1, results[address].output
-    assert "KONTUR_IDENTITY_URL and KONTUR_API_URL" in results[closed_port].stderr
-    assert "not JSON" in results[html_server].stderr
+    assert re.fullmatch(
+        rf"Cannot connect to {re.escape(closed_port)}/\S+: is the server \(or sandbox\) running\?"
+        r" Check KONTUR_IDENTITY_URL and KONTUR_API_URL\n",
+        results[closed_port].stderr,
+    ), results[closed_port].stderr
+    assert results[schemeless].stderr == f"{cases[schemeless]})\n", results[schemeless].stderr
+    assert re.fullmatch(
+        rf"{re.escape(html_server)}/\S+ answered HTTP 200, not JSON: wrong address\?\n",
+        results[html_server].stderr,
+    ), results[html_server].stderr
     if example.task == "client-credentials":  # what the page running-examples.rst shows
         shown = re.search(r"^   (Cannot connect to .*)$", RUNNING_EXAMPLES, re.MULTILINE)
         assert shown, "docs/running-examples.rst no longer shows a refused connection"
