@@ -112,6 +112,28 @@ def built_once(
     return SiteBuild(Path(fields["builddir"]), fields["returncode"], fields["output"])
 
 
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    """A small Sphinx project: each file (path relative to ``root``) written, folders made."""
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def build_project(
+    project: Path, *options: str, source: str = "."
+) -> subprocess.CompletedProcess[str]:
+    """A small project built as the Makefile builds the site: HTML, warnings are errors,
+    references checked; into ``project/_build``, its sources in ``project/source``."""
+    return subprocess.run(
+        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", *options, source, "_build"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 class ScratchCopy:
     """docs/ and snippets/ in a scratch folder, its build beside them, for a writer's edits.
 

@@ -4,11 +4,10 @@ tests/browser/'s."""
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
-from site_build import EXTENSIONS, SPHINX_BUILD, soup
+from site_build import EXTENSIONS, build_project, soup, write_project
 
 CONF = f"""
 import sys
@@ -25,16 +24,8 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = tmp_path_factory.mktemp("accessibility")
-    for name, text in {"conf.py": CONF, **PAGES}.items():
-        (project / name).write_text(text, encoding="utf-8")
-    result = subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", ".", "_build"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    project = write_project(tmp_path_factory.mktemp("accessibility"), {"conf.py": CONF, **PAGES})
+    result = build_project(project)
     assert result.returncode == 0, result.stderr
     return project / "_build"
 

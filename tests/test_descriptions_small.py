@@ -5,11 +5,10 @@ lists that read as one sentence, and nothing of a list that does not; a page wit
 opening is described by its first paragraph.
 """
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from site_build import EXTENSIONS, SPHINX_BUILD, soup
+from site_build import EXTENSIONS, build_project, soup, write_project
 
 CONF = f"""
 import sys
@@ -42,16 +41,8 @@ DESCRIBED = {
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = tmp_path_factory.mktemp("descriptions")
-    for name, text in {"conf.py": CONF, **PAGES}.items():
-        (project / name).write_text(text, encoding="utf-8")
-    result = subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", ".", "_build"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    project = write_project(tmp_path_factory.mktemp("descriptions"), {"conf.py": CONF, **PAGES})
+    result = build_project(project)
     assert result.returncode == 0, result.stderr
     return project / "_build"
 

@@ -6,12 +6,11 @@ whole site: a table of a group, a group on one line, a page deeper in a folder.
 """
 
 import hashlib
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from site_build import EXTENSIONS, REPO, SPHINX_BUILD, soup
+from site_build import EXTENSIONS, REPO, build_project, soup, write_project
 
 sys.path.insert(0, str(EXTENSIONS))
 import downloads
@@ -37,28 +36,15 @@ PAGES = {
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project built once, then built again into the same folders (a writer's rebuild)."""
-    project = tmp_path_factory.mktemp("downloads")
-    for name, text in {"conf.py": CONF, **PAGES}.items():
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        (project / name).write_text(text, encoding="utf-8")
-    first = build(project)
+    project = write_project(tmp_path_factory.mktemp("downloads"), {"conf.py": CONF, **PAGES})
+    first = build_project(project)
     assert first.returncode == 0, first.stderr
     # Made by setuptools in a scratch folder, whose chatter is not the writer's to read.
     assert "running" not in first.stdout + first.stderr, first.stdout
     (project / "index.rst").touch()
-    again = build(project)
+    again = build_project(project)
     assert again.returncode == 0, again.stderr
     return project
-
-
-def build(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", *options, ".", "_build"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def rows(page: Path) -> list[tuple[str, str, str, str]]:
@@ -114,7 +100,7 @@ def test_an_unknown_group_fails_naming_the_page_and_line(tmp_path: Path) -> None
     (tmp_path / "index.rst").write_text(
         "Home\n====\n\nText.\n\n.. downloads:: nothing\n", encoding="utf-8"
     )
-    result = build(tmp_path)
+    result = build_project(tmp_path)
     assert result.returncode != 0
     assert (
         f"{tmp_path}/index.rst:6: ERROR: no published files in the group 'nothing'" in result.stderr

@@ -7,11 +7,10 @@ provenance mark and a marked block, a note, links to other pages, a comment). Wh
 assistant reads is checked whole: llms.txt line for line, each twin's text.
 """
 
-import subprocess
 from pathlib import Path
 
 import pytest
-from site_build import EXAMPLES_CONF, REPO, SPHINX_BUILD, record_examples, soup
+from site_build import EXAMPLES_CONF, REPO, build_project, record_examples, soup
 
 CONF = EXAMPLES_CONF.replace('"examples"]', '"markdown_twins"]').replace('"ru"', '"en"') + (
     'provenance_target = "marks"\n'
@@ -59,19 +58,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (hello / "output.test.txt").write_text("hello test\n")
     (hello / "output.production.txt").write_text("hello production\n")
     record_examples(hello)
-    result = build(tmp_path)
+    result = build_project(tmp_path, source="docs")
     assert result.returncode == 0, result.stderr
     return tmp_path
-
-
-def build(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", *options, "docs", "_build"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 LLMS_TXT = """\
@@ -209,7 +198,7 @@ def test_an_example_the_twin_cannot_read_fails_the_build_at_its_line(tmp_path: P
     page = "Home\n====\n\nText.\n\n.. container:: example\n\n   No file.\n"
     (tmp_path / "docs" / "index.rst").write_text(page, encoding="utf-8")
     (tmp_path / "docs" / "marks.rst").write_text(":orphan:\n\n.. _marks:\n\nMarks\n=====\n")
-    result = build(tmp_path)
+    result = build_project(tmp_path, source="docs")
     assert result.returncode != 0
     assert (
         "index.rst:6: WARNING: example: no included file found for the page's Markdown twin"

@@ -6,12 +6,11 @@ against furo's own (a difference is a warning, so an error), and a writer's edit
 the sidebar of every page.
 """
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from site_build import EXTENSIONS, SPHINX_BUILD, soup
+from site_build import EXTENSIONS, build_project, soup, write_project
 from sphinx.testing.util import SphinxTestApp
 
 CONF = f"""
@@ -37,27 +36,7 @@ PAGES = {
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for name, text in {"conf.py": CONF, **PAGES}.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    return tmp_path
-
-
-def build(project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            SPHINX_BUILD,
-            "-b",
-            "html",
-            "--fail-on-warning",
-            "-n",
-            str(project),
-            str(project / "_build"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return write_project(tmp_path, {"conf.py": CONF, **PAGES})
 
 
 def navigation(project: Path, page: str, out: str = "_build") -> list[tuple[str, str, str]]:
@@ -68,7 +47,7 @@ def navigation(project: Path, page: str, out: str = "_build") -> list[tuple[str,
 
 
 def test_every_page_gets_furos_own_navigation(project: Path) -> None:
-    result = build(project)
+    result = build_project(project)
     assert result.returncode == 0, result.stderr  # verified page by page against furo's
     assert navigation(project, "folder/deeper/leaf.html") == [
         ("toctree-l1", "../../first.html", "First"),
@@ -84,10 +63,10 @@ def test_every_page_gets_furos_own_navigation(project: Path) -> None:
 
 
 def test_a_changed_title_reaches_every_page(project: Path) -> None:
-    assert build(project).returncode == 0
+    assert build_project(project).returncode == 0
     deep = project / "folder" / "deep.rst"
     deep.write_text("Deeper still\n============\n\nText.\n", encoding="utf-8")
-    again = build(project)
+    again = build_project(project)
     assert again.returncode == 0, again.stderr
     # first.html neither changed nor links to the page, yet its sidebar shows the new title.
     assert ("toctree-l2", "folder/deep.html", "Deeper still") in navigation(project, "first.html")

@@ -7,11 +7,10 @@ page writes any more.
 """
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from site_build import EXTENSIONS, REPO, SPHINX_BUILD
+from site_build import EXTENSIONS, REPO, build_project, write_project
 
 CONF = f"""
 import sys
@@ -33,42 +32,30 @@ HEADER = (
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    for name, text in {"conf.py": CONF, "redirects.toml": REDIRECTS, **PAGES}.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
+    write_project(tmp_path, {"conf.py": CONF, "redirects.toml": REDIRECTS, **PAGES})
     (tmp_path / "_templates").mkdir()
     shutil.copy(REPO / "docs" / "_templates" / "redirect-en.html", tmp_path / "_templates")
     return tmp_path
 
 
-def build(project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", ".", "_build"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_new_addresses_are_recorded_and_moved_ones_redirected(project: Path) -> None:
-    result = build(project)
+    result = build_project(project)
     assert result.returncode == 0, result.stderr
     assert "recorded the new page addresses in published-addresses.txt" in result.stdout
     addresses = (project / "published-addresses.txt").read_text(encoding="utf-8")
     assert addresses == HEADER + "folder/deep.html\nindex.html\npage.html\n"
     moved = (project / "_build" / "old.html").read_text(encoding="utf-8")
     assert '<a href="page.html">page.html</a>' in moved
-    again = build(project)  # nothing new: the list is left as it is
+    again = build_project(project)  # nothing new: the list is left as it is
     assert again.returncode == 0, again.stderr
     assert "recorded the new page addresses" not in again.stdout
 
 
 def test_a_gone_page_fails_the_build_until_it_has_a_redirect(project: Path) -> None:
-    assert build(project).returncode == 0
+    assert build_project(project).returncode == 0
     (project / "folder" / "deep.rst").unlink()
     (project / "index.rst").write_text(PAGES["index.rst"].replace("   folder/deep\n", ""))
-    result = build(project)
+    result = build_project(project)
     assert result.returncode != 0
     assert (
         "published-addresses.txt:3: WARNING: published address folder/deep.html would 404:"
@@ -76,7 +63,7 @@ def test_a_gone_page_fails_the_build_until_it_has_a_redirect(project: Path) -> N
         ' "<page>")'
     ) in result.stderr, result.stderr
     (project / "redirects.toml").write_text(REDIRECTS + '"folder/deep" = "page"\n')
-    result = build(project)
+    result = build_project(project)
     assert result.returncode == 0, result.stderr
     moved = (project / "_build" / "folder" / "deep.html").read_text(encoding="utf-8")
     assert '<a href="../page.html">../page.html</a>' in moved
@@ -84,7 +71,7 @@ def test_a_gone_page_fails_the_build_until_it_has_a_redirect(project: Path) -> N
 
 def test_a_redirect_to_no_page_or_to_a_page_again_is_named_at_its_line(project: Path) -> None:
     (project / "redirects.toml").write_text(REDIRECTS + '"page" = "nowhere"\n')
-    result = build(project)
+    result = build_project(project)
     assert result.returncode != 0
     assert (
         "redirects.toml:3: WARNING: the redirect of 'page' leads to 'nowhere', which is no"
@@ -95,23 +82,23 @@ def test_a_redirect_to_no_page_or_to_a_page_again_is_named_at_its_line(project: 
         in (result.stderr)
     )
     (project / "redirects.toml").write_text(REDIRECTS + '"page" = ["one", "two"]\n')
-    result = build(project)
+    result = build_project(project)
     assert result.returncode != 0
     assert "redirects.toml:3: 'page' must name one page, as a string" in result.stderr
     (project / "redirects.toml").write_text(REDIRECTS + '"page" = \n')
-    result = build(project)
+    result = build_project(project)
     assert result.returncode != 0
     assert "redirects.toml: Invalid value (at line 3, column 10)" in result.stderr, result.stderr
 
 
 def test_what_no_page_writes_any_more_is_deleted(project: Path) -> None:
-    assert build(project).returncode == 0
+    assert build_project(project).returncode == 0
     out = project / "_build"
     for stale in ("gone.html", "folder/gone.html", "gone.md"):
         (out / stale).write_text("an old page\n", encoding="utf-8")
     (out / "page.md").write_text("a page's twin\n", encoding="utf-8")
     (project / "page.rst").write_text("Page\n====\n\nText, changed.\n", encoding="utf-8")
-    result = build(project)
+    result = build_project(project)
     assert result.returncode == 0, result.stderr
     for stale in ("gone.html", "folder/gone.html", "gone.md"):
         assert not (out / stale).exists(), stale
