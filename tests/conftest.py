@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
-from site_build import REPO, SiteBuild, built_once, make_html
+from site_build import REPO, ScratchCopy, SiteBuild, built_once, make_html
 from warm_sphinx import WarmSphinx
 
 # Tests read what Sphinx prints, and Sphinx colours it whenever CI is set.
@@ -64,3 +64,19 @@ def warm_sphinx() -> Iterator[WarmSphinx]:
     server = WarmSphinx()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="module")
+def built_copy(tmp_path_factory: pytest.TempPathFactory, warm_sphinx: WarmSphinx) -> ScratchCopy:
+    """docs/ and snippets/ copied and built in English once per module, for a writer's edits."""
+    copy = ScratchCopy(tmp_path_factory.mktemp("scratch-copy"), warm_sphinx)
+    code, output = copy.html()
+    assert code == 0, output
+    return copy
+
+
+@pytest.fixture
+def copy(built_copy: ScratchCopy) -> Iterator[ScratchCopy]:
+    """The module's built copy, put back as it was after the test."""
+    with built_copy.restored():
+        yield built_copy

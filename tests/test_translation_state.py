@@ -6,29 +6,13 @@ back what it changed, so its first build re-reads only the pages it edited.
 """
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import polib
 import pytest
 from site_build import ScratchCopy, soup
-from warm_sphinx import WarmSphinx
 
 NEW_PAGE = "Новая страница\n==============\n\nПервый абзац новой страницы.\n"
-
-
-@pytest.fixture(scope="module")
-def built_copy(tmp_path_factory: pytest.TempPathFactory, warm_sphinx: WarmSphinx) -> ScratchCopy:
-    copy = ScratchCopy(tmp_path_factory.mktemp("translation-state"), warm_sphinx)
-    code, output = copy.html()
-    assert code == 0, output
-    return copy
-
-
-@pytest.fixture
-def copy(built_copy: ScratchCopy) -> Iterator[ScratchCopy]:
-    with built_copy.restored():
-        yield built_copy
 
 
 def add_page(docs: Path) -> None:

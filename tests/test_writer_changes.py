@@ -3,32 +3,15 @@
 Each test makes one such change in a scratch copy of docs/ and snippets/, as a writer
 would, and runs what the writer runs (`make html`, `make po`): a renamed page without a
 redirect, a page deleted, a merge conflict in a .po file, an example changed after its
-output was recorded. One copy per module, built once; each test puts back what it
-changed, so the next build re-reads only what differs.
+output was recorded. One copy per module, built once (`built_copy`, conftest); each test
+puts back what it changed, so the next build re-reads only what differs.
 """
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from site_build import ScratchCopy as Copy
-from warm_sphinx import WarmSphinx
 
 CATALOGS = Path("locale/en/LC_MESSAGES")  # in docs/
-
-
-@pytest.fixture(scope="module")
-def built_copy(tmp_path_factory: pytest.TempPathFactory, warm_sphinx: WarmSphinx) -> Copy:
-    copy = Copy(tmp_path_factory.mktemp("writer"), warm_sphinx)
-    code, output = copy.html()
-    assert code == 0, output
-    return copy
-
-
-@pytest.fixture
-def copy(built_copy: Copy) -> Iterator[Copy]:
-    with built_copy.restored():
-        yield built_copy
 
 
 def rename_terms(copy: Copy) -> None:
