@@ -13,8 +13,11 @@ PYTEST_ARGS ?=
 TASK       ?=
 # make po PRUNE=1 also removes the .po files of pages that are gone (make po names them).
 PRUNE      ?=
-# Two pytest workers: much of the suite waits on the stub, the browser and the builds.
-TEST_WORKERS ?= 2
+# Four pytest workers on two cores: the suite also waits (the examples' polling and
+# timeouts, chromium, the stub), and two more workers fill those waits. Measured on a quiet
+# 2-core machine, both cores then stay busy the whole run: 403 s of pytest against 444 s
+# with two workers (README, "Where `make test` spends its time").
+TEST_WORKERS ?= 4
 # Tests last from milliseconds to a minute: an idle worker takes queued tests from the busy
 # one instead of stopping early (pytest-xdist's worksteal); each worker starts on its share's
 # longest modules (tests/scheduling.py).
@@ -99,10 +102,12 @@ test: lint html browser toolchains $(NODE_READY)  ## lint, build both sites, the
 CHECK_TESTS := tests/test_translation.py tests/test_glossary.py tests/test_site.py \
 	tests/test_provenance.py tests/test_example_tabs.py
 CHECK_SKIP  := tests/test_site.py::test_broken_page_fails_the_build_with_file_and_line
+# Its tests only read files: one worker a core.
+CHECK_WORKERS ?= 2
 
 .PHONY: check
 check: lint html  ## a writer's quick loop (about 40 s of CPU on two workers): lint, both builds, translations, marks, links and anchors
-	SITE_BUILDDIR=$(abspath $(BUILDDIR)) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -p no:cacheprovider \
+	SITE_BUILDDIR=$(abspath $(BUILDDIR)) $(BIN)/python -m pytest -q -n $(CHECK_WORKERS) -p no:cacheprovider \
 		$(CHECK_TESTS) --deselect $(CHECK_SKIP) $(PYTEST_ARGS)
 
 .PHONY: lint

@@ -15,37 +15,36 @@ from collections import defaultdict
 
 import pytest
 
-#: Seconds of one worker's time per module in a whole run (`make test`, 2026-12-06, on the
-#: shared machine: only the ratios matter). Any other module: `PER_TEST` seconds a test.
+#: Seconds of one worker's time per module in a whole run (`make test`, 2026-12-07, two
+#: workers on a quiet machine: only the ratios matter). Any other module: `PER_TEST` seconds
+#: a test.
 SECONDS = {
-    "tests/browser/test_reading.py": 470,
-    "tests/test_incremental.py": 445,
-    "tests/test_snippets.py": 320,
-    "tests/test_writing_walkthroughs.py": 190,
-    "tests/test_writer_changes.py": 145,
-    "tests/test_page_cache.py": 130,
-    "tests/test_translation_state.py": 105,
-    "tests/test_bench.py": 75,
-    "tests/stub/test_schemathesis.py": 75,
-    "tests/test_examples_extension.py": 70,
-    "tests/test_navigation_cache.py": 60,
-    "tests/browser/test_live_examples.py": 45,
-    "tests/browser/test_marks.py": 40,
-    "tests/test_postman.py": 35,
-    "tests/stub/test_cli.py": 35,
-    "tests/stub/test_properties.py": 35,
-    "tests/test_published_site.py": 30,
-    "tests/test_example_tabs.py": 25,
-    "tests/stub/test_openapi.py": 25,
-    "tests/test_site.py": 25,
-    "tests/stub/test_rate_limit.py": 15,
-    "tests/test_provenance.py": 15,
-    "tests/test_downloads.py": 15,
-    "tests/stub/test_bounded_state.py": 15,
-    "tests/test_publishing.py": 15,
-    "tests/test_markdown_twins.py": 10,
-    "tests/test_warned_pages.py": 10,
-    "tests/test_doctest.py": 10,
+    "tests/test_snippets.py": 211,
+    "tests/browser/test_reading.py": 193,
+    "tests/browser/test_live_examples.py": 63,
+    "tests/test_incremental.py": 52,
+    "tests/test_writing_walkthroughs.py": 42,
+    "tests/test_examples_extension.py": 25,
+    "tests/test_translation_state.py": 25,
+    "tests/test_page_cache.py": 18,
+    "tests/test_writer_changes.py": 17,
+    "tests/test_bench.py": 17,
+    "tests/test_site.py": 13,
+    "tests/test_published_site.py": 12,
+    "tests/stub/test_schemathesis.py": 12,
+    "tests/test_navigation_cache.py": 11,
+    "tests/stub/test_rate_limit.py": 9,
+    "tests/test_published_addresses_small.py": 8,
+    "tests/test_publishing.py": 8,
+    "tests/test_provenance.py": 8,
+    "tests/stub/test_bounded_state.py": 6,
+    "tests/test_downloads_small.py": 6,
+    "tests/stub/test_cli.py": 6,
+    "tests/stub/test_recorded_outputs.py": 6,
+    "tests/test_warned_pages.py": 5,
+    "tests/test_doctest.py": 5,
+    "tests/test_postman.py": 5,
+    "tests/stub/test_properties.py": 4,
 }
 PER_TEST = 0.3
 
