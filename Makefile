@@ -93,9 +93,13 @@ guide: $(READY)  ## build the writers' guide (docs/writing.md), a site apart fro
 		$(SPHINXBUILD) -c . -b html -t guide -D language=$$lang -d $(BUILDDIR)/doctrees/guide-$$lang $(STRICT) $(SPHINXOPTS) $(SOURCEDIR) $(BUILDDIR)/guide/$$lang || exit; \
 	done
 
+# Python's bytecode caches are written even where the machine turns them off: each worker
+# would otherwise compile again the test modules and pytest's rewrite of its plugins (half
+# of a worker's 8 s of collecting), each sphinx-build the extensions.
 .PHONY: test
 test: lint html browser toolchains $(NODE_READY)  ## lint, build both sites, then run the whole test suite
-	CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist $(TEST_DIST) $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE CHROMIUM=$(CHROMIUM) SCREENSHOT_DIR=$(abspath $(BUILDDIR))/screenshots \
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist $(TEST_DIST) $(PYTEST_ARGS)
 
 # What a page or translation edit can break, for a writer's quick loop: the tests that read
 # the built site run against $(BUILDDIR) itself (SITE_BUILDDIR), not a clean copy.
