@@ -618,9 +618,10 @@ def run(
     stderr: list[str] = []
     lines: queue.Queue[str | None] = queue.Queue()
     user = example.spec().user
+    command = command or example.command()  # compiled first: `seconds` are the run's own
     started = time.monotonic()
     with subprocess.Popen(
-        command or example.command(),
+        command,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
