@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 from site_build import REPO, ScratchCopy, SiteBuild, built_once, make_html
-from warm_sphinx import WarmSphinx
+from warm_sphinx import WarmSphinx, shared
 
 # Tests read what Sphinx prints, and Sphinx colours it whenever CI is set.
 os.environ["NO_COLOR"] = "1"
@@ -57,13 +57,11 @@ def docs_copy(tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.fixture(scope="module")
-def warm_sphinx() -> Iterator[WarmSphinx]:
-    """A server whose forks run a module's sphinx-builds without importing Sphinx each time
-    (tests/warm_sphinx.py); stopped after the module, so its builds' CPU counts there."""
-    server = WarmSphinx()
-    yield server
-    server.close()
+@pytest.fixture(scope="session")
+def warm_sphinx() -> WarmSphinx:
+    """The server whose forks run this worker's sphinx-builds without importing Sphinx each
+    time (tests/warm_sphinx.py); stopped when the worker exits."""
+    return shared()
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,10 @@ from types import ModuleType
 import pytest
 from bs4 import BeautifulSoup
 from filelock import FileLock
-from warm_sphinx import WarmSphinx
+from warm_sphinx import WarmSphinx, shared
 
 REPO = Path(__file__).resolve().parent.parent
 EXTENSIONS = REPO / "docs" / "_ext"
-SPHINX_BUILD = Path(sys.executable).parent / "sphinx-build"
 
 #: conf.py of a small test project that shows examples from the real snippets/.
 EXAMPLES_CONF = f"""
@@ -112,6 +111,12 @@ def built_once(
     return SiteBuild(Path(fields["builddir"]), fields["returncode"], fields["output"])
 
 
+def sphinx_build() -> str:
+    """sphinx-build for a small project: a fork of this process's warm Sphinx
+    (tests/warm_sphinx.py), without Sphinx's start-up, most of a small build's CPU."""
+    return shared().client
+
+
 def write_project(root: Path, files: dict[str, str]) -> Path:
     """A small Sphinx project: each file (path relative to ``root``) written, folders made."""
     for name, text in files.items():
@@ -126,7 +131,7 @@ def build_project(
     """A small project built as the Makefile builds the site: HTML, warnings are errors,
     references checked; into ``project/_build``, its sources in ``project/source``."""
     return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", *options, source, "_build"],
+        [sphinx_build(), "-b", "html", "--fail-on-warning", "-n", *options, source, "_build"],
         cwd=project,
         capture_output=True,
         text=True,

@@ -11,12 +11,12 @@ import pytest
 from site_build import EXAMPLES_CONF as CONF
 from site_build import (
     EXTENSIONS,
-    SPHINX_BUILD,
     SiteBuild,
     extension,
     html_pages,
     make_html,
     record_examples,
+    sphinx_build,
 )
 from sphinx.testing.util import SphinxTestApp
 
@@ -54,7 +54,7 @@ def project(tmp_path: Path) -> Path:
 
 def build(project: Path, out: str, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "-v", "--fail-on-warning", "-n", *options, "docs", out],
+        [sphinx_build(), "-b", "html", "-v", "--fail-on-warning", "-n", *options, "docs", out],
         cwd=project,
         capture_output=True,
         text=True,

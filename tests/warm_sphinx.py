@@ -11,7 +11,12 @@ status. The server imports libraries only: the site's extensions
 and ``conf.py`` are read afresh by every build, as by ``sphinx-build``.
 
 The builds of one server share its hash seed: a test that compares two builds (an
-incremental one with a clean one) makes one of them with the real ``sphinx-build``.
+incremental one with a clean one) makes them with two servers, or one of them with the
+real ``sphinx-build``.
+
+Each pytest process starts its servers on first use (``shared``) and stops them when it
+exits: a server's start costs about as much as two small builds. Their builds' CPU counts
+as the test process's when it stops them, after its last test.
 
 A client imports as little as it can: it starts once per build.
 """
@@ -85,6 +90,21 @@ class WarmSphinx:
         for name in (self.socket, self.client):
             os.unlink(name)
         os.rmdir(self.folder)
+
+
+_SHARED: dict[str, WarmSphinx] = {}
+
+
+def shared(name: str = "builds") -> WarmSphinx:
+    """This process's server called ``name``, started on first use, stopped at exit.
+
+    Two names are two servers, each with a hash seed of its own."""
+    if name not in _SHARED:
+        import atexit
+
+        _SHARED[name] = server = WarmSphinx()
+        atexit.register(server.close)
+    return _SHARED[name]
 
 
 def _serve(path: str) -> None:
