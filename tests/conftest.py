@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
-from site_build import REPO, ScratchCopy, SiteBuild, built_once, make_html
+from site_build import REPO, ScratchCopy, SiteBuild, built_once, extension, make_html, run_folder
 from warm_sphinx import WarmSphinx, shared
 
 # Tests read what Sphinx prints, and Sphinx colours it whenever CI is set.
@@ -16,6 +16,17 @@ os.environ["NO_COLOR"] = "1"
 # The stub server fixtures: stub (per test, state reset) and stub_server (per session); the
 # order the workers take the tests in (tests/scheduling.py).
 pytest_plugins = ["extern_stub.pytest_plugin", "scheduling"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def published_files_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One store for the run's builds of the site (docs/_ext/downloads.py): a build takes the
+    sandbox's package and the examples' zip made from the same files by an earlier build of
+    the run instead of making them again (setuptools, about 0.6 s of CPU a clean build)."""
+    store = run_folder(tmp_path_factory) / "published-files"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(extension("downloads").STORE_VARIABLE, str(store))
+        yield store
 
 
 @pytest.fixture(scope="session")

@@ -87,6 +87,14 @@ def make_html(
     return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test run's temporary folder, the same for every pytest-xdist worker."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    return root
+
+
 def built_once(
     tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], SiteBuild]
 ) -> SiteBuild:
@@ -96,10 +104,7 @@ def built_once(
     a file lock; the others wait for it and read what it recorded. Without xdist this
     is a plain session-wide build.
     """
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the run's folder, above each worker's own
-    folder = root / f"built-{name}"
+    folder = run_folder(tmp_path_factory) / f"built-{name}"
     record = folder / "build.json"
     with FileLock(f"{folder}.lock"):
         if not record.is_file():
