@@ -32,6 +32,8 @@ def published_files_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     """Both languages built once per run from a clean folder, shared by the workers.
+    Verbose (Sphinx's -v), so the output tells what the page cache copied; verbosity
+    changes no file.
 
     `make check` sets SITE_BUILDDIR to the writer's own build folder: the tests then read
     it, brought up to date by an incremental build (a no-op right after `make html`).
@@ -40,9 +42,11 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
         folder = Path(builddir).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         with FileLock(folder / ".tests.lock"):  # pytest's workers build in it one at a time
-            build = make_html(folder)
+            build = make_html(folder, options="-v")
     else:
-        build = built_once(tmp_path_factory, "site", lambda folder: make_html(folder / "_build"))
+        build = built_once(
+            tmp_path_factory, "site", lambda folder: make_html(folder / "_build", options="-v")
+        )
     assert build.returncode == 0, build.output
     return build
 
@@ -50,10 +54,15 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
 @pytest.fixture(scope="session")
 def rebuilt_site(tmp_path_factory: pytest.TempPathFactory, built_site: SiteBuild) -> SiteBuild:
     """Both languages built a second time from a clean folder, once per run, after
-    `built_site`, which it must equal byte for byte. Verbose (Sphinx's -v), so the output
-    tells what the page cache copied; verbosity changes no file."""
+    `built_site`, which it must equal byte for byte: the same files build the same site.
+
+    This build also verifies the page cache (``page_cache_verify``): it parses every example
+    and translated message that `built_site` copied, and warns where a copy would differ,
+    so the two builds are the same site made by parsing and by copying."""
     build = built_once(
-        tmp_path_factory, "rebuilt", lambda folder: make_html(folder / "_build", options="-v")
+        tmp_path_factory,
+        "rebuilt",
+        lambda folder: make_html(folder / "_build", options="-v -D page_cache_verify=1"),
     )
     assert build.returncode == 0, build.output
     return build
