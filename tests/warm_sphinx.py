@@ -29,8 +29,8 @@ import sys
 
 SPHINX_BUILD = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
 #: What a build of the site imports before it reads conf.py: Sphinx with its built-in
-#: extensions, and the extensions conf.py names that are libraries. Not sphinxext.opengraph:
-#: it prints a line on import, which each build's output must keep.
+#: extensions (``builtin_modules``), and the extensions conf.py names that are libraries. Not
+#: sphinxext.opengraph: it prints a line on import, which each build's output must keep.
 PRELOAD = (
     "sphinx.cmd.build",
     "sphinx.application",
@@ -39,13 +39,43 @@ PRELOAD = (
     "sphinx.ext.doctest",
     "myst_parser",
     "myst_parser.sphinx_ext.main",
+    "myst_parser.sphinx_ext.directives",
+    "myst_parser.sphinx_ext.mathjax",
+    "myst_parser.sphinx_ext.myst_refs",
+    "myst_parser.parsers.sphinx_",
     "sphinx_tabs.tabs",
     "sphinx_copybutton",
     "sphinx_reredirects",
     "sphinx_markdown_builder",
     "notfound.extension",
     "furo",
+    "jinja2.ext",
+    # What the pages' code blocks are highlighted with.
+    "pygments.lexers.python",
+    "pygments.lexers.shell",
+    "pygments.lexers.javascript",
+    "pygments.lexers.jvm",
+    "pygments.lexers.php",
+    "pygments.lexers.dotnet",
+    "pygments.lexers.textfmts",
+    "pygments.lexers.data",
+    # The sandbox's defaults, which docs/_ext/live_examples.py reads (its files, sites.json
+    # included, are read by each build; its modules do not change during a test run).
+    "extern_stub.__main__",
+    "extern_stub.sites",
+    "extern_stub.cors",
 )
+
+
+def builtin_modules() -> list[str]:
+    """The modules Sphinx loads as extensions before any of conf.py's."""
+    from sphinx import application
+
+    return [
+        *application.builtin_extensions,
+        *application._first_party_extensions,
+        *application._first_party_themes,
+    ]
 
 
 class WarmSphinx:
@@ -111,7 +141,7 @@ def _serve(path: str) -> None:
     import importlib
     import select
 
-    for name in PRELOAD:
+    for name in [*PRELOAD, *builtin_modules()]:
         importlib.import_module(name)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
