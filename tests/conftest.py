@@ -45,7 +45,9 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
             build = make_html(folder, options="-v")
     else:
         build = built_once(
-            tmp_path_factory, "site", lambda folder: make_html(folder / "_build", options="-v")
+            tmp_path_factory,
+            "site",
+            lambda folder: make_html(folder / "_build", options="-v", sphinx=shared()),
         )
     assert build.returncode == 0, build.output
     return build
@@ -58,11 +60,14 @@ def rebuilt_site(tmp_path_factory: pytest.TempPathFactory, built_site: SiteBuild
 
     This build also verifies the page cache (``page_cache_verify``): it parses every example
     and translated message that `built_site` copied, and warns where a copy would differ,
-    so the two builds are the same site made by parsing and by copying."""
+    so the two builds are the same site made by parsing and by copying. Its Sphinx is
+    another warm server than `built_site`'s: a hash seed of its own, as two runs have."""
     build = built_once(
         tmp_path_factory,
         "rebuilt",
-        lambda folder: make_html(folder / "_build", options="-v -D page_cache_verify=1"),
+        lambda folder: make_html(
+            folder / "_build", options="-v -D page_cache_verify=1", sphinx=shared("clean builds")
+        ),
     )
     assert build.returncode == 0, build.output
     return build

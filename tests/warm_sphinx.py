@@ -179,6 +179,7 @@ def _reap() -> int:
 
 def _build(connection: socket.socket) -> None:
     """In the forked server: become the client's sphinx-build, run it, send its status."""
+    import atexit
     import signal
 
     code = 1
@@ -210,6 +211,10 @@ def _build(connection: socket.socket) -> None:
         traceback.print_exc()
         code = 1
     finally:
+        # What a process's exit runs, which os._exit skips: the helper process a library
+        # started (sphinx-sitemap's multiprocessing manager) stops, and lets go of the
+        # client's streams.
+        atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError):  # the client's reader may be gone
                 stream.flush()
