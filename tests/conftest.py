@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
-from site_build import REPO, ScratchCopy, SiteBuild, built_once, make_html
-from warm_sphinx import WarmSphinx
+from site_build import REPO, ScratchCopy, SiteBuild, built_once, extension, make_html, run_folder
+from warm_sphinx import WarmSphinx, shared
 
 # Tests read what Sphinx prints, and Sphinx colours it whenever CI is set.
 os.environ["NO_COLOR"] = "1"
@@ -18,9 +18,22 @@ os.environ["NO_COLOR"] = "1"
 pytest_plugins = ["extern_stub.pytest_plugin", "scheduling"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def published_files_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One store for the run's builds of the site (docs/_ext/downloads.py): a build takes the
+    sandbox's package and the examples' zip made from the same files by an earlier build of
+    the run instead of making them again (setuptools, about 0.6 s of CPU a clean build)."""
+    store = run_folder(tmp_path_factory) / "published-files"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(extension("downloads").STORE_VARIABLE, str(store))
+        yield store
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     """Both languages built once per run from a clean folder, shared by the workers.
+    Verbose (Sphinx's -v), so the output tells what the page cache copied; verbosity
+    changes no file.
 
     `make check` sets SITE_BUILDDIR to the writer's own build folder: the tests then read
     it, brought up to date by an incremental build (a no-op right after `make html`).
@@ -29,9 +42,13 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
         folder = Path(builddir).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         with FileLock(folder / ".tests.lock"):  # pytest's workers build in it one at a time
-            build = make_html(folder)
+            build = make_html(folder, options="-v")
     else:
-        build = built_once(tmp_path_factory, "site", lambda folder: make_html(folder / "_build"))
+        build = built_once(
+            tmp_path_factory,
+            "site",
+            lambda folder: make_html(folder / "_build", options="-v", sphinx=shared()),
+        )
     assert build.returncode == 0, build.output
     return build
 
@@ -39,10 +56,18 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
 @pytest.fixture(scope="session")
 def rebuilt_site(tmp_path_factory: pytest.TempPathFactory, built_site: SiteBuild) -> SiteBuild:
     """Both languages built a second time from a clean folder, once per run, after
-    `built_site`, which it must equal byte for byte. Verbose (Sphinx's -v), so the output
-    tells what the page cache copied; verbosity changes no file."""
+    `built_site`, which it must equal byte for byte: the same files build the same site.
+
+    This build also verifies the page cache (``page_cache_verify``): it parses every example
+    and translated message that `built_site` copied, and warns where a copy would differ,
+    so the two builds are the same site made by parsing and by copying. Its Sphinx is
+    another warm server than `built_site`'s: a hash seed of its own, as two runs have."""
     build = built_once(
-        tmp_path_factory, "rebuilt", lambda folder: make_html(folder / "_build", options="-v")
+        tmp_path_factory,
+        "rebuilt",
+        lambda folder: make_html(
+            folder / "_build", options="-v -D page_cache_verify=1", sphinx=shared("clean builds")
+        ),
     )
     assert build.returncode == 0, build.output
     return build
@@ -57,13 +82,11 @@ def docs_copy(tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.fixture(scope="module")
-def warm_sphinx() -> Iterator[WarmSphinx]:
-    """A server whose forks run a module's sphinx-builds without importing Sphinx each time
-    (tests/warm_sphinx.py); stopped after the module, so its builds' CPU counts there."""
-    server = WarmSphinx()
-    yield server
-    server.close()
+@pytest.fixture(scope="session")
+def warm_sphinx() -> WarmSphinx:
+    """The server whose forks run this worker's sphinx-builds without importing Sphinx each
+    time (tests/warm_sphinx.py); stopped when the worker exits."""
+    return shared()
 
 
 @pytest.fixture(scope="module")

@@ -20,11 +20,10 @@ from types import ModuleType
 import pytest
 from bs4 import BeautifulSoup
 from filelock import FileLock
-from warm_sphinx import WarmSphinx
+from warm_sphinx import WarmSphinx, shared
 
 REPO = Path(__file__).resolve().parent.parent
 EXTENSIONS = REPO / "docs" / "_ext"
-SPHINX_BUILD = Path(sys.executable).parent / "sphinx-build"
 
 #: conf.py of a small test project that shows examples from the real snippets/.
 EXAMPLES_CONF = f"""
@@ -88,6 +87,14 @@ def make_html(
     return SiteBuild(builddir, result.returncode, result.stdout + result.stderr)
 
 
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test run's temporary folder, the same for every pytest-xdist worker."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    return root
+
+
 def built_once(
     tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], SiteBuild]
 ) -> SiteBuild:
@@ -97,10 +104,7 @@ def built_once(
     a file lock; the others wait for it and read what it recorded. Without xdist this
     is a plain session-wide build.
     """
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the run's folder, above each worker's own
-    folder = root / f"built-{name}"
+    folder = run_folder(tmp_path_factory) / f"built-{name}"
     record = folder / "build.json"
     with FileLock(f"{folder}.lock"):
         if not record.is_file():
@@ -110,6 +114,12 @@ def built_once(
             record.write_text(json.dumps({**fields, "output": made.output}), encoding="utf-8")
     fields = json.loads(record.read_text(encoding="utf-8"))
     return SiteBuild(Path(fields["builddir"]), fields["returncode"], fields["output"])
+
+
+def sphinx_build() -> str:
+    """sphinx-build for a small project: a fork of this process's warm Sphinx
+    (tests/warm_sphinx.py), without Sphinx's start-up, most of a small build's CPU."""
+    return shared().client
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:
@@ -126,7 +136,7 @@ def build_project(
     """A small project built as the Makefile builds the site: HTML, warnings are errors,
     references checked; into ``project/_build``, its sources in ``project/source``."""
     return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", *options, source, "_build"],
+        [sphinx_build(), "-b", "html", "--fail-on-warning", "-n", *options, source, "_build"],
         cwd=project,
         capture_output=True,
         text=True,

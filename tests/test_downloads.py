@@ -202,6 +202,31 @@ def test_made_once_and_again_only_when_an_input_changes(tmp_path: Path) -> None:
     ]
 
 
+def test_a_build_takes_the_files_another_made_from_the_same_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store the test suite's builds share: the same bytes, without setuptools; an
+    input changed, or another address, and the package is made again."""
+    repo, store = small_repo(tmp_path), tmp_path / "store"
+    first = downloads.make_published(repo, tmp_path / "one", store=store)
+    made = []
+    build_packages = downloads.build_packages
+    monkeypatch.setattr(
+        downloads, "build_packages", lambda *args: made.append(args) or build_packages(*args)
+    )
+    assert downloads.make_published(repo, tmp_path / "two", store=store) == first
+    assert not made
+    for entry in first:
+        one, two = (tmp_path / folder / "files" / entry.name for folder in ("one", "two"))
+        assert one.read_bytes() == two.read_bytes(), entry.name
+    downloads.make_published(repo, tmp_path / "three", "https://docs.example.org", store)
+    (repo / "snippets" / "client-credentials" / "ClientCredentials.java").write_text("class C {}\n")
+    changed = downloads.make_published(repo, tmp_path / "four", store=store)
+    assert len(made) == 2
+    assert changed != first
+    assert len(list(store.iterdir())) == 3  # one folder a set of inputs, nothing half-made
+
+
 def test_the_sdist_is_normalized(tmp_path: Path) -> None:
     sdist = tmp_path / "x.tar.gz"
     with tarfile.open(sdist, "w:gz") as tar:

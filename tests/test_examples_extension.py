@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from site_build import EXAMPLES_CONF as CONF
-from site_build import SPHINX_BUILD, extension_labels
+from site_build import extension_labels, sphinx_build
 from site_build import record_examples as record
 
 LABELS = extension_labels()["docs/_ext/examples.py"]
@@ -54,7 +54,7 @@ def build(
     """Build ``project`` as ``make html`` does, into ``out`` (doctrees inside it)."""
     strict = ("--fail-on-warning", "--keep-going", "-n")
     return subprocess.run(
-        [SPHINX_BUILD, "-b", builder, *strict, *options, "docs", out],
+        [sphinx_build(), "-b", builder, *strict, *options, "docs", out],
         cwd=project,
         capture_output=True,
         text=True,

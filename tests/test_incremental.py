@@ -9,8 +9,8 @@ renamed or deleted leaves its redirect and nothing else. A sequence that brings 
 back to what an earlier one left is compared with that clean build: the same files build
 the same site, byte for byte (test_publishing.py builds it twice to see).
 
-The incremental builds are forks of one warm Sphinx (tests/warm_sphinx.py); each clean
-build is a sphinx-build of its own, as `make html` runs it: a hash seed of its own too.
+The incremental builds are forks of one warm Sphinx (tests/warm_sphinx.py), the clean
+builds forks of another: each with a hash seed of its own, as two `make html` runs have.
 """
 
 import hashlib
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from site_build import EXTENSIONS, REPO, html_pages, make_html
-from warm_sphinx import WarmSphinx
+from warm_sphinx import WarmSphinx, shared
 
 sys.path.insert(0, str(EXTENSIONS))
 import example_records  # docs/_ext, added above
@@ -55,9 +55,10 @@ class Tree:
         self.sphinx = sphinx
         self.clean_builds: dict[str, Path] = {}
 
-    def build(self, builddir: Path, warm: bool = True) -> tuple[int, str]:
-        sphinx = self.sphinx if warm else None
-        build = make_html(builddir, sourcedir=self.docs, target="html-en", sphinx=sphinx)
+    def build(self, builddir: Path, sphinx: WarmSphinx | None = None) -> tuple[int, str]:
+        build = make_html(
+            builddir, sourcedir=self.docs, target="html-en", sphinx=sphinx or self.sphinx
+        )
         return build.returncode, build.output
 
     def clean_build(self, name: str) -> Path:
@@ -66,7 +67,7 @@ class Tree:
         digest = self.digest()
         if digest not in self.clean_builds:
             builddir = self.root / f"_clean-{name}"
-            code, output = self.build(builddir, warm=False)
+            code, output = self.build(builddir, sphinx=shared("clean builds"))
             assert code == 0, output
             self.clean_builds[digest] = builddir / "html/en"
         return self.clean_builds[digest]

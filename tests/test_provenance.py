@@ -34,11 +34,11 @@ from site_build import (
     EXTENSIONS,
     LANGUAGES,
     REPO,
-    SPHINX_BUILD,
     SiteBuild,
     extension,
     html_pages,
     soup,
+    sphinx_build,
 )
 
 #: The elements read one by one: the smallest blocks of text a reader sees.
@@ -383,7 +383,7 @@ def build_page(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "conf.py").write_text(PROJECT_CONF, encoding="utf-8")
     (tmp_path / "index.rst").write_text(PROJECT_PAGE.format(text=text), encoding="utf-8")
     return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "-n", "-q", ".", "_build"],
+        [sphinx_build(), "-b", "html", "--fail-on-warning", "-n", "-q", ".", "_build"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 from site_build import LANGUAGES, REPO, SiteBuild, built_once, html_pages, soup
+from warm_sphinx import shared
 
 BASE_URL = "https://docs.example.test/kontur"
 OG_LOCALES = {"ru": "ru_RU", "en": "en_US"}
@@ -146,7 +147,7 @@ def build_for_the_host(folder: Path) -> SiteBuild:
     builddir = folder / "_build"
     env = {k: v for k, v in os.environ.items() if not k.startswith("READTHEDOCS")}
     result = subprocess.run(
-        ["make", "--no-print-directory", "html", f"BUILDDIR={builddir}"],
+        ["make", "--no-print-directory", "html", f"BUILDDIR={builddir}", *shared().make_vars],
         cwd=REPO,
         env={**env, "DOCS_BASE_URL": BASE_URL},
         capture_output=True,

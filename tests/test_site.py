@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from site_build import LANGUAGES, SiteBuild, html_pages, is_redirect, make_html, soup
 from sphinx.search import languages as search_languages
+from warm_sphinx import WarmSphinx
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 # Elements whose text is code, not prose, or is deliberately in another language.
@@ -192,12 +193,14 @@ def test_second_build_is_quiet_and_rewrites_no_page(built_site: SiteBuild) -> No
     assert not rewritten, rewritten
 
 
-def test_broken_page_fails_the_build_with_file_and_line(docs_copy: Path, tmp_path: Path) -> None:
+def test_broken_page_fails_the_build_with_file_and_line(
+    docs_copy: Path, tmp_path: Path, warm_sphinx: WarmSphinx
+) -> None:
     (docs_copy / "broken.rst").write_text(
         ":orphan:\n\nBroken\n======\n\nSee :ref:`no-such-label`.\n\n.. nte:: typo\n",
         encoding="utf-8",
     )
-    build = make_html(tmp_path / "_build", sourcedir=docs_copy)
+    build = make_html(tmp_path / "_build", sourcedir=docs_copy, sphinx=warm_sphinx)
     assert build.returncode != 0
     assert re.search(r"broken\.rst:6: WARNING: undefined label: 'no-such-label'", build.output)
     assert re.search(r'broken\.rst:8: ERROR: Unknown directive type "nte"', build.output)

@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from site_build import EXTENSIONS, SPHINX_BUILD, extension, soup
+from site_build import EXTENSIONS, extension, soup, sphinx_build
 
 CONF = f"""
 import sys
@@ -72,7 +72,7 @@ STRICT = ("--fail-on-warning", "--keep-going", "-n")
 
 def build(project: Path, *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", *STRICT, *options, str(project), str(project / "_build")],
+        [sphinx_build(), "-b", "html", *STRICT, *options, str(project), str(project / "_build")],
         capture_output=True,
         text=True,
         check=False,

@@ -4,7 +4,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from site_build import EXTENSIONS, SPHINX_BUILD
+from site_build import EXTENSIONS, sphinx_build
 
 CONF = f"""
 import sys
@@ -16,7 +16,7 @@ extensions = ["warned_pages"]
 def build(project: Path) -> subprocess.CompletedProcess[str]:
     """Build ``project`` incrementally, warnings as errors, as ``make html`` does."""
     return subprocess.run(
-        [SPHINX_BUILD, "-b", "html", "--fail-on-warning", "--keep-going", "-n", ".", "_build"],
+        [sphinx_build(), "-b", "html", "--fail-on-warning", "--keep-going", "-n", ".", "_build"],
         cwd=project,
         capture_output=True,
         text=True,

@@ -11,7 +11,12 @@ status. The server imports libraries only: the site's extensions
 and ``conf.py`` are read afresh by every build, as by ``sphinx-build``.
 
 The builds of one server share its hash seed: a test that compares two builds (an
-incremental one with a clean one) makes one of them with the real ``sphinx-build``.
+incremental one with a clean one) makes them with two servers, or one of them with the
+real ``sphinx-build``.
+
+Each pytest process starts its servers on first use (``shared``) and stops them when it
+exits: a server's start costs about as much as two small builds. Their builds' CPU counts
+as the test process's when it stops them, after its last test.
 
 A client imports as little as it can: it starts once per build.
 """
@@ -24,8 +29,8 @@ import sys
 
 SPHINX_BUILD = os.path.join(os.path.dirname(sys.executable), "sphinx-build")
 #: What a build of the site imports before it reads conf.py: Sphinx with its built-in
-#: extensions, and the extensions conf.py names that are libraries. Not sphinxext.opengraph:
-#: it prints a line on import, which each build's output must keep.
+#: extensions (``builtin_modules``), and the extensions conf.py names that are libraries. Not
+#: sphinxext.opengraph: it prints a line on import, which each build's output must keep.
 PRELOAD = (
     "sphinx.cmd.build",
     "sphinx.application",
@@ -34,13 +39,43 @@ PRELOAD = (
     "sphinx.ext.doctest",
     "myst_parser",
     "myst_parser.sphinx_ext.main",
+    "myst_parser.sphinx_ext.directives",
+    "myst_parser.sphinx_ext.mathjax",
+    "myst_parser.sphinx_ext.myst_refs",
+    "myst_parser.parsers.sphinx_",
     "sphinx_tabs.tabs",
     "sphinx_copybutton",
     "sphinx_reredirects",
     "sphinx_markdown_builder",
     "notfound.extension",
     "furo",
+    "jinja2.ext",
+    # What the pages' code blocks are highlighted with.
+    "pygments.lexers.python",
+    "pygments.lexers.shell",
+    "pygments.lexers.javascript",
+    "pygments.lexers.jvm",
+    "pygments.lexers.php",
+    "pygments.lexers.dotnet",
+    "pygments.lexers.textfmts",
+    "pygments.lexers.data",
+    # The sandbox's defaults, which docs/_ext/live_examples.py reads (its files, sites.json
+    # included, are read by each build; its modules do not change during a test run).
+    "extern_stub.__main__",
+    "extern_stub.sites",
+    "extern_stub.cors",
 )
+
+
+def builtin_modules() -> list[str]:
+    """The modules Sphinx loads as extensions before any of conf.py's."""
+    from sphinx import application
+
+    return [
+        *application.builtin_extensions,
+        *application._first_party_extensions,
+        *application._first_party_themes,
+    ]
 
 
 class WarmSphinx:
@@ -87,11 +122,26 @@ class WarmSphinx:
         os.rmdir(self.folder)
 
 
+_SHARED: dict[str, WarmSphinx] = {}
+
+
+def shared(name: str = "builds") -> WarmSphinx:
+    """This process's server called ``name``, started on first use, stopped at exit.
+
+    Two names are two servers, each with a hash seed of its own."""
+    if name not in _SHARED:
+        import atexit
+
+        _SHARED[name] = server = WarmSphinx()
+        atexit.register(server.close)
+    return _SHARED[name]
+
+
 def _serve(path: str) -> None:
     import importlib
     import select
 
-    for name in PRELOAD:
+    for name in [*PRELOAD, *builtin_modules()]:
         importlib.import_module(name)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -129,6 +179,7 @@ def _reap() -> int:
 
 def _build(connection: socket.socket) -> None:
     """In the forked server: become the client's sphinx-build, run it, send its status."""
+    import atexit
     import signal
 
     code = 1
@@ -160,6 +211,10 @@ def _build(connection: socket.socket) -> None:
         traceback.print_exc()
         code = 1
     finally:
+        # What a process's exit runs, which os._exit skips: the helper process a library
+        # started (sphinx-sitemap's multiprocessing manager) stops, and lets go of the
+        # client's streams.
+        atexit._run_exitfuncs()
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError):  # the client's reader may be gone
                 stream.flush()

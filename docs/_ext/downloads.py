@@ -74,6 +74,10 @@ LABELS: dict[str, Label] = {
         "en": "The same requests for Postman (:ref:`how to run them <sandbox-postman>`):",
     },
 }
+#: The groups of published files, in the order they are listed.
+GROUPS = ("sandbox", "postman")
+#: The environment variable naming a folder where builds share the files they made.
+STORE_VARIABLE = "PUBLISHED_FILES_STORE"
 #: Folders and files never published.
 SKIPPED = {"__pycache__", ".pytest_cache", ".DS_Store"}
 
@@ -219,8 +223,14 @@ def build_examples_zip(repo: Path, out: Path, version: str) -> None:
             archive.writestr(info, path.read_bytes())
 
 
-def make_published(repo: Path, cache: Path, origin: str = "") -> list[Published]:
-    """The published files in ``cache/files/``, made again only when an input changed."""
+def make_published(
+    repo: Path, cache: Path, origin: str = "", store: Path | None = None
+) -> list[Published]:
+    """The published files in ``cache/files/``, made again only when an input changed.
+
+    With ``store``, files made from the same inputs by any build are taken from there
+    (``store/<key>/``) instead of being made again, and files made here are kept there.
+    """
     cache.mkdir(parents=True, exist_ok=True)
     manifest = cache / "manifest.json"
     with (cache / ".lock").open("a") as lock:
@@ -235,25 +245,47 @@ def make_published(repo: Path, cache: Path, origin: str = "") -> list[Published]
         version = sandbox_version(repo)
         with tempfile.TemporaryDirectory(dir=cache) as scratch_name:
             scratch = Path(scratch_name)
-            groups = {"sandbox": scratch / "sandbox", "postman": scratch / "postman"}
-            for folder in groups.values():
-                folder.mkdir()
-            build_packages(repo, scratch, groups["sandbox"], origin)
-            build_examples_zip(repo, groups["sandbox"], version)
-            for path in _files(repo / "postman"):
-                shutil.copyfile(path, groups["postman"] / path.name)
+            made = scratch / "made"
+            if store is not None and (store / key).is_dir():
+                shutil.copytree(store / key, made)
+            else:
+                _make_files(repo, scratch, made, version, origin)
+                if store is not None:
+                    _keep(made, store / key)
             files = cache / "files"
             shutil.rmtree(files, ignore_errors=True)
             files.mkdir()
             published = []
-            for group, folder in groups.items():
-                for path in sorted(folder.iterdir(), key=_order):
+            for group in GROUPS:
+                for path in sorted((made / group).iterdir(), key=_order):
                     sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
                     published.append(Published(group, path.name, version, sha256))
                     shutil.move(path, files / path.name)
         entries = [asdict(entry) for entry in published]
         manifest.write_text(json.dumps({"key": key, "files": entries}, indent=1), "utf-8")
         return published
+
+
+def _make_files(repo: Path, scratch: Path, made: Path, version: str, origin: str) -> None:
+    """Each group's files, made from ``repo`` into ``made/<group>/``."""
+    for group in GROUPS:
+        (made / group).mkdir(parents=True)
+    build_packages(repo, scratch, made / "sandbox", origin)
+    build_examples_zip(repo, made / "sandbox", version)
+    for path in _files(repo / "postman"):
+        shutil.copyfile(path, made / "postman" / path.name)
+
+
+def _keep(made: Path, kept: Path) -> None:
+    """A copy of ``made`` at ``kept``, whole or not at all: builds running side by side
+    may keep the same files at once, and the first one's copy stays."""
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(dir=kept.parent))
+    shutil.copytree(made, partial, dirs_exist_ok=True)
+    try:
+        partial.rename(kept)
+    except OSError:  # kept by another build meanwhile
+        shutil.rmtree(partial)
 
 
 def _order(path: Path) -> tuple[int, str]:
@@ -266,6 +298,13 @@ def _cache(app: Sphinx) -> Path:
     return Path(app.doctreedir).parent / "published"
 
 
+def _store() -> Path | None:
+    """Where builds keep the files they made for one another, if anywhere: the test suite
+    builds the site again and again from the same inputs."""
+    folder = os.environ.get(STORE_VARIABLE)
+    return Path(folder) if folder else None
+
+
 def published_origin(base_url: str) -> str:
     """The origin (scheme://host[:port]) of the site's published address; "" when unknown."""
     parts = urllib.parse.urlsplit(base_url)
@@ -274,7 +313,7 @@ def published_origin(base_url: str) -> str:
 
 def _make(app: Sphinx) -> None:
     origin = published_origin(app.config.html_baseurl)
-    app.published = make_published(REPO, _cache(app), origin)  # type: ignore[attr-defined]
+    app.published = make_published(REPO, _cache(app), origin, _store())  # type: ignore[attr-defined]
 
 
 def _copy_to_output(app: Sphinx, exception: Exception | None) -> None:
