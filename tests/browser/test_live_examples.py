@@ -145,6 +145,11 @@ def page_of(served: Served, lang: str, task: str) -> str:
 USERS = {"device": approve_device, "browser": sign_in_and_paste}
 
 
+def pending_poll(text: str, url: str, site: Site) -> bool:
+    """Whether a console error is chromium's line for a token poll answered 400."""
+    return url == f"{site.base_url}/connect/token" and "status of 400" in text
+
+
 @pytest.mark.parametrize("lang", ["ru", "en"])
 @pytest.mark.parametrize("task", [task.name for task in tasks()])
 def test_the_javascript_example_runs_from_its_page_as_recorded(
@@ -173,7 +178,13 @@ def test_the_javascript_example_runs_from_its_page_as_recorded(
     example.get_by_role("button", name=re.compile("recording|запись")).click()
     expect(example.locator(".example-output:visible pre")).to_have_text(recording)
     assert not example.locator(".live-output").is_visible()
-    assert not console.take()
+    errors = console.take()
+    if spec.user == "device":
+        # A poll before the person approved is answered 400, authorization_pending (RFC 8628,
+        # 3.5), and chromium logs every 4xx answer to fetch as an error: on a busy machine
+        # the approval comes after the first poll.
+        errors = [(text, url) for text, url in errors if not pending_poll(text, url, site)]
+    assert not errors
 
 
 @pytest.mark.parametrize("lang", ["ru", "en"])
