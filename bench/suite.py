@@ -169,7 +169,7 @@ def run(bench: Bench) -> None:
         f"make test: {last.tests} tests, {last.failures} failed, {last.skipped} skipped "
         "(last run); lint and `make html` are timed alone, right after it; pytest's row is "
         "its wall time (JUnit's), and each part under it the setup, call and teardown time "
-        "of its tests summed over the workers (with -n 2 they add up to about twice pytest's)."
+        "of its tests summed over the workers (they add up to about pytest's times the workers)."
     )
     accounted = 0.0
     for label, alone in (("lint", lints), ("`make html`, cold", builds)):
