@@ -14,6 +14,7 @@ import pytest
 from browser_support import AXE, CHROMIUM, CHROMIUM_ARGS, DESKTOP, TABS_PAGE, Served, serve
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from site_build import REPO, RUSSIAN_ONLY, SiteBuild, built_once, make_html
+from warm_sphinx import shared
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +30,8 @@ def build_with_tabs_pages(scratch: Path) -> SiteBuild:
     for name in ("tabs-a", "tabs-b"):
         (scratch / "docs" / f"{name}.rst").write_text(TABS_PAGE.format(name=name), "utf-8")
     # The two pages are Russian only: the English build previews them as untranslated.
-    return make_html(scratch / "_build", scratch / "docs", options=RUSSIAN_ONLY)
+    # Forks of the test process's warm Sphinx, as the run's other builds of the site.
+    return make_html(scratch / "_build", scratch / "docs", options=RUSSIAN_ONLY, sphinx=shared())
 
 
 @pytest.fixture(scope="session")
