@@ -79,7 +79,7 @@ def builtin_modules() -> list[str]:
 
 
 class WarmSphinx:
-    """A server for the builds of one test module, and how to make them use it."""
+    """A server for a test process's builds (see `shared`), and how to make them use it."""
 
     def __init__(self) -> None:
         import subprocess
