@@ -305,18 +305,26 @@ class Clock:
     def __init__(self, frozen: bool) -> None:
         self.frozen = frozen
         self._offset = 0.0
+        self._stopped_at: float | None = None
 
     def now(self) -> float:
         """Seconds on a clock that only moves forward."""
-        return time.monotonic() + self._offset
+        real = time.monotonic() if self._stopped_at is None else self._stopped_at
+        return real + self._offset
+
+    def stop(self) -> None:
+        """Stop real time until the next :meth:`reset`: only :meth:`advance` moves the clock
+        then, so a test can step to a tenth of a second before a deadline on a busy machine."""
+        self._stopped_at = time.monotonic()
 
     def advance(self, seconds: float) -> None:
         """Pretend ``seconds`` have passed: tokens, codes and devices age by that much."""
         self._offset += seconds
 
     def reset(self) -> None:
-        """Forget any :meth:`advance`."""
+        """Forget any :meth:`advance` and :meth:`stop`."""
         self._offset = 0.0
+        self._stopped_at = None
 
     def epoch(self) -> float:
         """The real time of day in seconds since the epoch, plus any advance: never frozen,

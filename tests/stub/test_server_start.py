@@ -6,6 +6,7 @@ import email.utils
 import re
 import socket
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 
@@ -13,7 +14,7 @@ import pytest
 import requests
 from stub_helpers import TIMEOUT, get_token
 
-from extern_stub import StubServer
+from extern_stub import Site, StubServer
 from extern_stub.__main__ import parse_args
 from extern_stub.server import PortUnavailableError, url_host
 
@@ -141,3 +142,15 @@ def test_an_unseeded_sandbox_draws_trace_ids_of_16_random_bytes() -> None:
     first, second = (answer.headers["X-Kontur-Trace-Id"] for answer in answers)
     assert re.fullmatch("[0-9a-f]{32}", first), first
     assert first != second
+
+
+def test_a_stopped_clock_moves_only_when_advanced_until_reset(site: Site) -> None:
+    site.clock.stop()
+    stopped = site.clock.now()
+    time.sleep(0.02)
+    assert site.clock.now() == stopped
+    site.clock.advance(2)
+    assert site.clock.now() == stopped + 2
+    site.reset()
+    assert site.clock.now() > stopped + 0.02  # real time again, and no advance
+    assert site.clock.now() < stopped + 2
