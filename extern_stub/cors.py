@@ -60,6 +60,11 @@ def origin(text: str) -> str:
     if parts.username is not None or parts.path not in {"", "/"} or parts.query or parts.fragment:
         raise OriginError(f"{text!r} is not an origin: give only scheme://host[:port]")
     host = parts.hostname.lower()
+    if not host.isascii():  # browsers send a domain name in its ASCII (punycode) form
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise OriginError(f"{text!r} has a host that is not a domain name") from None
     host = f"[{host}]" if ":" in host else host
     default = {"http": 80, "https": 443}[parts.scheme]
     return f"{parts.scheme}://{host}" + (f":{port}" if port not in {None, default} else "")

@@ -127,6 +127,8 @@ def test_the_sign_in_pages_never_answer_another_origin(client: Client) -> None:
         ("https://docs.example.org:443", "https://docs.example.org"),
         ("https://docs.example.org:444", "https://docs.example.org:444"),
         ("http://docs.example.org:443", "http://docs.example.org:443"),
+        # The origin node and chromium give: new URL("https://Документы.Пример.РФ").origin
+        ("https://Документы.Пример.РФ", "https://xn--d1acoigc6ae0f.xn--e1afmkfd.xn--p1ai"),
     ],
 )
 def test_origins_are_written_as_browsers_send_them(text: str, expected: str) -> None:
@@ -165,6 +167,7 @@ def test_anything_but_an_origin_is_refused(text: str) -> None:
             "ftp://x.org",
             "'ftp://x.org' is not an origin: it must be http:// or https://, then a host",
         ),
+        ("https://пример..рф", "'https://пример..рф' has a host that is not a domain name"),
     ],
 )
 def test_a_refused_origin_is_named_with_what_is_wrong(text: str, message: str) -> None:
