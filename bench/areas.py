@@ -333,8 +333,9 @@ RUNNER_ORDER = tuple(
         r"::test_(missing_variable|unknown_site|failures_say)\w*\[client-credentials/\w+\.py",
         r"::test_(state_is_random|sign_in_refused|device_denied)\[[\w-]+/\w+\.py\]",
         r"::test_example_is_lint_clean\[client-credentials/",
-        # Compiling into an empty cache (the scratch copy keeps what earlier mutants compiled).
-        r"::test_a_compiled_language",
+        # Compiling into an empty cache (the scratch copy keeps what earlier mutants compiled),
+        # and Java's class archive made there (the shared cache has one already).
+        r"::test_a_compiled_(language|java)",
         r"::test_what_an_example_prints",  # a Python started under another locale
         r"::test_(recording_|make_snippets)",
         r"\[[\w-]+/\w+\.py[\]-]",
