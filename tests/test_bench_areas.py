@@ -125,6 +125,33 @@ def test_killed_over_checked_leaving_out_listed_equivalents(tmp_path: Path) -> N
     assert areas.read("runner", listing, tmp_path / "areas") is None
 
 
+def test_an_equivalent_is_known_by_its_file_and_line_whatever_its_id(tmp_path: Path) -> None:
+    """A line added above a listed mutant renumbers it (py638 becomes py641): the entry still
+    counts for the survivor of that file writing that line, and for no other file's; a
+    deletion's entry names the line deleted."""
+    line = "x = run(check=None)"
+    verdicts = {
+        "tools/po.py:py641": {"verdict": "survived", "line": line, "was": "x = run(check=False)"},
+        "tools/other.py:py638": {"verdict": "survived", "line": line, "was": ""},
+        "tools/po.py:py12": {"verdict": "survived", "line": "x = run(check=True)", "was": ""},
+        "tools/po.py:py7": {"verdict": "killed", "line": line, "was": ""},
+        "a.sh:12:delete3": {"verdict": "survived", "line": "(deleted)", "was": 'echo ""'},
+        "a.sh:14:delete0": {"verdict": "survived", "line": "(deleted)", "was": "exit 1"},
+        "b.sh:9:delete0": {"verdict": "survived", "line": "(deleted)", "was": "exit 1"},
+    }
+    listing = tmp_path / "MUTANTS.toml"
+    listing.write_text(
+        f'[po."tools/po.py:py638"]\nline = "{line}"\nwhy = "None is false."\n'
+        '[po."tools/po.py:py12"]\nline = "x = run(check=False)"\nwhy = "stale: moved on"\n'
+        '[po."a.sh:9:delete0"]\nline = "(deleted)"\nwas = \'echo ""\'\nwhy = "prints nothing"\n'
+        '[po."b.sh:9:delete0"]\nline = "(deleted)"\nwhy = "names no line: no deletion\'s"\n'
+    )
+    kills = areas.read("po", listing, record(tmp_path, verdicts))
+    assert kills is not None
+    assert kills.equivalent == ("a.sh:12:delete3", "tools/po.py:py641")
+    assert (kills.killed, kills.checked, kills.ratio) == (1, 7, 1 / 5)
+
+
 def test_strings_are_found_whole_empty_ones_included() -> None:
     line = 'if value in ("", "0", "it\'s"):'
     strings = [new for op, new in changes(line, "conf.py") if op == "string"]

@@ -14,19 +14,25 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 import snippets_runner
 from site_build import REPO
 from snippets_runner import (
+    _JVM_FLAGS,
+    _QUIET_ARCHIVE,
     APT_PACKAGES,
     BY_SUFFIX,
+    GSON,
+    JAR,
     PUBLIC_URLS,
     SNIPPETS,
     CompileError,
     Example,
     Language,
+    Run,
     Task,
     _at_least,
     base_env,
@@ -153,9 +159,10 @@ def test_the_environment_of_a_run_is_a_shells_only(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("KONTUR_API_KEY", "leaked")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy")
     monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("LC_ALL", "ru_RU.UTF-8")
     env = base_env()
     assert "KONTUR_API_KEY" not in env and "HTTPS_PROXY" not in env
-    assert env["LANG"] == "C.UTF-8"
+    assert (env["LANG"], env["LC_ALL"]) == ("C.UTF-8", "ru_RU.UTF-8")
     assert set(env) <= {"PATH", "HOME", "LANG", "LC_ALL"}
 
 
@@ -177,6 +184,34 @@ def test_php_without_its_curl_extension_is_named(monkeypatch: pytest.MonkeyPatch
     assert snippets_runner._php_curl() == (
         "php-curl is missing: run `make toolchains` as root (apt-get install php-curl)"
     )
+
+
+def test_a_php_that_cannot_list_its_modules_is_named_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken php (`php -m` fails, as with a bad php.ini): the same advice as a missing
+    php-curl, where the examples' tests skip (or fail under CI), not a traceback."""
+    php = tmp_path / "php"
+    php.write_text("#!/bin/sh\necho 'PHP Fatal error: bad php.ini' >&2\nexit 255\n")
+    php.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert BY_SUFFIX[".php"].check() == (
+        "php-curl is missing: run `make toolchains` as root (apt-get install php-curl)"
+    )
+
+
+def test_a_version_query_that_never_answers_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program that never answers `--version` (a stand-in for `subprocess.run`, which would
+    wait on it): the runner gives up, naming the command, instead of waiting for good."""
+
+    def never_answers(command: list[str], *, timeout: float | None, **kwargs: object) -> None:
+        if timeout is None:
+            pytest.fail(f"{command} waited on for good")
+        raise subprocess.TimeoutExpired(command, timeout)
+
+    monkeypatch.setattr(snippets_runner.subprocess, "run", never_answers)
+    with pytest.raises(subprocess.TimeoutExpired, match=r"\['node', '--version'\]' timed out"):
+        BY_SUFFIX[".mjs"].check()
 
 
 def token_request(form: dict[str, str], status: int = 200, body: bytes = b"") -> RecordedRequest:
@@ -205,6 +240,38 @@ def test_a_value_split_over_lines_is_refused(stub: StubServer) -> None:
     assert match_requests(task, [token_request({"code": "a1b2\n"})], site) == [
         "request 1 (POST /connect/token): form parameter code is 'a1b2\\n', expected '{code}'"
     ]
+
+
+def test_too_many_or_too_few_requests_are_listed(stub: StubServer) -> None:
+    """The count alone would not say which request is extra or missing: each one received
+    is listed with its status."""
+    site = stub.sites["test"]
+    want = {"method": "POST", "path": "/connect/token", "status": 200}
+    task = Task(SNIPPETS / "client-credentials", requests=(want, want))
+    assert match_requests(task, [token_request({})], site) == [
+        "2 requests expected, 1 received: ['POST /connect/token -> 200']"
+    ]
+
+
+def test_device_polls_are_the_token_requests_with_a_device_code() -> None:
+    """What the runner counts before the person approves, and what the slow_down test reads:
+    not another grant's token request."""
+    poll = token_request({"device_code": "d", "client_id": "c"}, status=400)
+
+    class Received:
+        requests = (token_request({"grant_type": "client_credentials"}), poll)
+
+    assert snippets_runner.device_polls(Received()) == [poll]  # type: ignore[arg-type]
+
+
+def test_a_runs_seconds_are_its_own(tmp_path: Path) -> None:
+    """What the test of the examples' own timeouts reads (test_snippets.py)."""
+    example = tmp_path / "some-task" / "waits.py"
+    example.parent.mkdir()
+    example.write_text("import time\ntime.sleep(0.2)\n", encoding="utf-8")
+    result = run(Example(example), {})
+    assert result.returncode == 0, result.output
+    assert 0.2 <= result.seconds < snippets_runner.TIMEOUT
 
 
 def test_a_missing_toolchain_is_warned_about_on_stderr(
@@ -337,6 +404,83 @@ def test_a_compiled_language_is_built_once_and_its_warnings_refused(
     # What the refused compile leaves: its lock file (the workers' turn to compile), no folder.
     kept = [path.name for path in (tmp_path / "built").iterdir() if path.suffix != ".lock"]
     assert kept == [folder.name]
+
+
+def test_archiving_keeps_a_whole_archive_or_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a JVM run that archives classes leaves, whatever becomes of it (a stand-in JVM:
+    it writes its archive, or not, and exits): the archive when it succeeded, never the
+    scratch file it wrote into, and another process's archive when that one was first."""
+    example = Example(SNIPPETS / "client-credentials" / "ClientCredentials.java")
+    monkeypatch.setattr(snippets_runner, "class_archive", lambda: "classes-test.jsa")
+    archive = tmp_path / "classes-test.jsa"
+
+    def jvm(returncode: int, dumps: bool, other_first: bool = False) -> None:
+        def fake_run(ran: Example, env: object, site: object, *, command: list[str]) -> Run:
+            assert ran == example
+            (dump,) = [arg for arg in command if arg.startswith("-XX:ArchiveClassesAtExit=")]
+            if dumps:
+                Path(dump.partition("=")[2]).write_bytes(b"this run's")
+            if other_first:
+                archive.write_bytes(b"another process's")
+            return Run(returncode, "", "")
+
+        monkeypatch.setattr(snippets_runner, "run", fake_run)
+
+    for returncode, dumps in ((1, True), (1, False), (0, False)):
+        jvm(returncode, dumps)
+        snippets_runner._archive_classes(example, tmp_path)
+        assert list(tmp_path.iterdir()) == [], (returncode, dumps)
+    jvm(0, dumps=True, other_first=True)
+    snippets_runner._archive_classes(example, tmp_path)
+    assert list(tmp_path.iterdir()) == [archive]
+    assert archive.read_bytes() == b"another process's"
+    archive.unlink()
+    jvm(0, dumps=True)
+    snippets_runner._archive_classes(example, tmp_path)
+    assert list(tmp_path.iterdir()) == [archive]
+    assert archive.read_bytes() == b"this run's"
+
+
+def test_a_compiled_java_example_archives_its_classes_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Java into an empty cache: the classes javac wrote go into one jar, a first run archives
+    the classes it loads, and later runs map that archive (the flags of the command), made
+    once. The classes are those the shared cache compiled (javac runs once a machine)."""
+    if problem := missing_toolchain(BY_SUFFIX[".java"]):
+        pytest.fail(problem) if os.environ.get("CI") else pytest.skip(problem)
+    example = Example(SNIPPETS / "client-credentials" / "ClientCredentials.java")
+    compiled = built(example)
+    assert compiled is not None
+    monkeypatch.setattr(snippets_runner, "BUILD_CACHE", tmp_path)
+    monkeypatch.setattr(snippets_runner, "_BUILT", {})
+    folder = tmp_path / compiled.name
+    with zipfile.ZipFile(compiled / JAR) as jar:
+        classes = sorted(jar.namelist())
+        jar.extractall(folder)  # as javac left them
+    snippets_runner._jar(folder)
+    assert [path.name for path in folder.iterdir()] == [JAR]
+    with zipfile.ZipFile(folder / JAR) as jar:
+        assert sorted(jar.namelist()) == classes
+    java = ["java", *_JVM_FLAGS]
+    classpath = ["-cp", f"{folder / JAR}:{GSON}"]
+    assert example.language.run(example.path, folder) == [*java, *classpath, "ClientCredentials"]
+
+    assert built(example) == folder  # the first run: it archives
+    archive = folder / snippets_runner.class_archive()
+    assert sorted(path.name for path in folder.iterdir()) == sorted([JAR, archive.name])
+    sharing = [f"-XX:SharedArchiveFile={archive}", _QUIET_ARCHIVE]
+    assert example.command() == [*java, *sharing, *classpath, "ClientCredentials"]
+    # The archive maps into this JVM with these jars (-Xshare:on: or the JVM stops).
+    maps = [*java, "-Xshare:on", sharing[0], *classpath, "-version"]
+    assert subprocess.run(maps, capture_output=True, check=False).returncode == 0
+    # Another process (an empty map of what it built) finds the archive: no run again.
+    monkeypatch.setattr(snippets_runner, "_BUILT", {})
+    monkeypatch.setattr(snippets_runner, "run", None)
+    assert built(example) == folder
+    assert sorted(path.name for path in folder.iterdir()) == sorted([JAR, archive.name])
 
 
 @pytest.mark.parametrize(
