@@ -84,6 +84,9 @@ def test_seeded_date_is_frozen(site: Site) -> None:
     answer = call_token(site, client_credentials(site))
     assert answer.headers["Date"] == "Wed, 01 Jan 2025 00:00:00 GMT"
     assert answer.headers["Server"] == "extern-stub"
+    site.clock.advance(90)  # a frozen date still moves with the test clock
+    later = call_token(site, client_credentials(site))
+    assert later.headers["Date"] == "Wed, 01 Jan 2025 00:01:30 GMT"
 
 
 def test_two_servers_with_the_same_seed_agree() -> None:
