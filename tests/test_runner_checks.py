@@ -176,6 +176,22 @@ def test_lint_names_what_is_wrong_with_a_python_file(tmp_path: Path) -> None:
     assert "F401" in lint(Example(clean))
 
 
+def test_lint_names_what_is_wrong_with_a_php_file(tmp_path: Path) -> None:
+    """php -l says "No syntax errors detected" of a clean file, which the runner drops, and
+    names a syntax error, which it keeps."""
+    if problem := missing_toolchain(BY_SUFFIX[".php"], linting=True):
+        pytest.fail(problem) if os.environ.get("CI") else pytest.skip(problem)
+    folder = tmp_path / "client-credentials"
+    folder.mkdir()
+    example = folder / "client_credentials.php"
+    example.write_text("<?php\necho 'ok';\n", encoding="utf-8")
+    assert lint(Example(example)) == ""
+    example.write_text("<?php\necho 'ok'\n", encoding="utf-8")
+    assert re.search(
+        rf"syntax error, .* in {re.escape(str(example))} on line 3", lint(Example(example))
+    )
+
+
 def test_php_without_its_curl_extension_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     class Modules:
         stdout = "[PHP Modules]\nCore\njson\n"
