@@ -339,7 +339,8 @@ RUNNER_ORDER = tuple(
         # Compiling into an empty cache (the scratch copy keeps what earlier mutants compiled),
         # and Java's class archive made there (the shared cache has one already).
         r"::test_a_compiled_(language|java)",
-        r"::test_what_an_example_prints",  # a Python started under another locale
+        # A Python started under another locale, or left running with a child of its own.
+        r"::test_what_an_example_(prints|left)",
         r"::test_(recording_|make_snippets)",
         r"\[[\w-]+/\w+\.py[\]-]",
         r"::test_example_prints_the_recorded_output\[client-credentials/",
