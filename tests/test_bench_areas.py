@@ -152,6 +152,25 @@ def test_an_equivalent_is_known_by_its_file_and_line_whatever_its_id(tmp_path: P
     assert (kills.killed, kills.checked, kills.ratio) == (1, 7, 1 / 5)
 
 
+def test_entries_that_match_no_mutant_or_several_lines_are_named(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(areas, "REPO", tmp_path)
+    (tmp_path / "a.sh").write_text("a && b || c\na || b && c\necho 1\n", encoding="utf-8")
+    area = areas.Area("t", ("a.sh",), lambda _path: [], kind="text")
+    listing = tmp_path / "MUTANTS.toml"
+    listing.write_text(
+        '[t."a.sh:3:number0"]\nline = "echo 2"\nwhy = "still written"\n'
+        '[t."a.sh:3:number1"]\nline = "echo 3"\nwhy = "the code moved on"\n'
+        '[t."a.sh:1:swap0"]\nline = "a || b || c"\nwhy = "two lines become it"\n'
+        '[t."a.sh:2:swap0"]\nline = "a || b || c"\nwas = "a || b && c"\nwhy = "one"\n'
+    )
+    assert areas.stale(area, listing) == {
+        "a.sh:3:number1": "no mutant writes its line",
+        "a.sh:1:swap0": "its line replaces 2 different lines: give `was`",
+    }
+
+
 def test_strings_are_found_whole_empty_ones_included() -> None:
     line = 'if value in ("", "0", "it\'s"):'
     strings = [new for op, new in changes(line, "conf.py") if op == "string"]

@@ -8,12 +8,15 @@ as a real example does, and must draw the complaint its docstring names
 ("The runner must say: ..."), judged against the real task's expect.toml.
 """
 
+import contextlib
 import dataclasses
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -174,6 +177,22 @@ def test_lint_names_what_is_wrong_with_a_python_file(tmp_path: Path) -> None:
     assert lint(Example(clean)) == ""
     clean.write_text("import os\n", encoding="utf-8")
     assert "F401" in lint(Example(clean))
+
+
+def test_lint_names_what_is_wrong_with_a_php_file(tmp_path: Path) -> None:
+    """php -l says "No syntax errors detected" of a clean file, which the runner drops, and
+    names a syntax error, which it keeps."""
+    if problem := missing_toolchain(BY_SUFFIX[".php"], linting=True):
+        pytest.fail(problem) if os.environ.get("CI") else pytest.skip(problem)
+    folder = tmp_path / "client-credentials"
+    folder.mkdir()
+    example = folder / "client_credentials.php"
+    example.write_text("<?php\necho 'ok';\n", encoding="utf-8")
+    assert lint(Example(example)) == ""
+    example.write_text("<?php\necho 'ok'\n", encoding="utf-8")
+    assert re.search(
+        rf"syntax error, .* in {re.escape(str(example))} on line 3", lint(Example(example))
+    )
 
 
 def test_php_without_its_curl_extension_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -523,6 +542,47 @@ def test_what_an_example_prints_is_read_as_utf8_whatever_the_locale(tmp_path: Pa
         check=False,
     )
     assert result.stdout == ascii("ключ: key\n") + "\n", result.stderr
+
+
+def test_what_an_example_left_running_is_killed_with_it(tmp_path: Path, stub: StubServer) -> None:
+    """A run that ends early (here the person's part fails) kills the example's whole process
+    group: a program it started (curl under sh) does not outlive the run."""
+    folder = tmp_path / "some-task"
+    folder.mkdir()
+    (folder / "expect.toml").write_text('user = "browser"\n', encoding="utf-8")
+    example = folder / "starts_a_child.py"
+    example.write_text(
+        "import time\nfrom subprocess import DEVNULL, Popen\n"
+        "child = Popen(['sleep', '30'], stdout=DEVNULL, stderr=DEVNULL)  # not holding the pipes\n"
+        "print(child.pid, '/connect/authorize?x', flush=True)\n"
+        "time.sleep(5)\n",
+        encoding="utf-8",
+    )
+    shown: list[str] = []
+
+    def gives_up(line: str) -> str:
+        shown.append(line)
+        raise RuntimeError("the person closed the browser")
+
+    with pytest.raises(RuntimeError):
+        run(Example(example), {}, stub.sites["test"], browser=gives_up)
+    child = int(shown[0].split()[0])
+
+    def dead() -> bool:  # gone, or a zombie its new parent has not reaped yet
+        stat = Path(f"/proc/{child}/stat")
+        with contextlib.suppress(FileNotFoundError):
+            return stat.read_text().split()[2] == "Z"
+        return True
+
+    try:
+        # SIGKILL is sent to the group at once; the kernel may take a moment to end it.
+        deadline = time.monotonic() + 5
+        while not dead() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert dead(), f"pid {child} outlived the run"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
 
 
 def test_recording_a_task_that_lists_no_request_says_what_to_write(stub: StubServer) -> None:
