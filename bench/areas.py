@@ -536,14 +536,20 @@ def commit() -> str:
 
 def run_area(area: Area, size: int, budget: float, fresh: bool, again: bool = False) -> dict:
     """Check the area's sample, going on from the verdicts kept, for at most ``budget`` s;
-    ``again``: the survivors kept are checked again (after new tests)."""
+    ``again``: the survivors kept are checked again (after new tests), but those listed as
+    equivalent (no test can kill them: each would cost a run of every test of its file)."""
     chosen = sample(mutants_of(area), size)
     record = {} if fresh else load(area.name)
     if record.get("seed") != SEED or record.get("sample") != size:
         record = {}
     verdicts: dict = record.get("verdicts", {})
     if again:
-        verdicts = {id: v for id, v in verdicts.items() if v["verdict"] == "killed"}
+        entries = equivalent_listed(area.name)
+        verdicts = {
+            id: v
+            for id, v in verdicts.items()
+            if v["verdict"] == "killed" or listed(id, v["line"], v.get("was", ""), entries)
+        }
     record.update(
         area=area.name,
         seed=SEED,
@@ -706,7 +712,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=SAMPLE, help="mutants drawn (default 140)")
     parser.add_argument("--budget", type=float, default=math.inf, help="seconds to spend at most")
     parser.add_argument("--fresh", action="store_true", help="forget the verdicts kept")
-    parser.add_argument("--again", action="store_true", help="check the survivors kept again")
+    parser.add_argument(
+        "--again", action="store_true", help="check the survivors kept again (not the equivalent)"
+    )
     parser.add_argument("--list", action="store_true", help="list the sample, run nothing")
     parser.add_argument("--survivors", action="store_true", help="only report, with survivors")
     parser.add_argument(

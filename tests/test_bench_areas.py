@@ -171,6 +171,33 @@ def test_entries_that_match_no_mutant_or_several_lines_are_named(
     }
 
 
+def test_again_checks_the_survivors_but_the_listed_equivalents(tmp_path: Path, monkeypatch) -> None:
+    """MUTATE_AGAIN=1 after new tests: a listed equivalent would only cost a run of every test
+    of its file again."""
+    mutants = [areas.Mutant(f"f.py:py{n}", "f.py", n, "x = 1", f"x = {n}", "") for n in (1, 2, 3)]
+    candidates = [areas.Candidate(m.id, m.path, lambda m=m: m) for m in mutants]
+    kept = {"seed": areas.SEED, "sample": 3, "verdicts": {}}
+    for mutant, verdict in zip(mutants, ("killed", "survived", "survived"), strict=True):
+        kept["verdicts"][mutant.id] = {"verdict": verdict, "line": mutant.after, "was": "x = 1"}
+    judged: list[str] = []
+
+    def judge(mutant: areas.Mutant, *args: object) -> tuple[str, float]:
+        judged.append(mutant.id)
+        return "killed", 0.0
+
+    monkeypatch.setattr(areas, "mutants_of", lambda area: candidates)
+    monkeypatch.setattr(areas, "load", lambda name: kept)
+    monkeypatch.setattr(areas, "equivalent_listed", lambda name: {"f.py:py9": {"line": "x = 2"}})
+    monkeypatch.setattr(areas, "judge", judge)
+    monkeypatch.setattr(areas, "scratch_copy", lambda name: tmp_path / "copy")
+    monkeypatch.setattr(areas, "RESULTS", tmp_path / "areas")
+    area = areas.Area("t", ("f.py",), lambda path: [])
+    record = areas.run_area(area, 3, budget=60, fresh=False, again=True)
+    assert judged == ["f.py:py3"]
+    verdicts = {id: v["verdict"] for id, v in record["verdicts"].items()}
+    assert verdicts == {"f.py:py1": "killed", "f.py:py2": "survived", "f.py:py3": "killed"}
+
+
 def test_strings_are_found_whole_empty_ones_included() -> None:
     line = 'if value in ("", "0", "it\'s"):'
     strings = [new for op, new in changes(line, "conf.py") if op == "string"]
