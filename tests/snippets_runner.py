@@ -21,6 +21,7 @@ import hashlib
 import os
 import queue
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -516,13 +517,14 @@ def lint(example: Example) -> str:
             return str(error)
         return ""
     assert example.language.lint is not None
-    result = subprocess.run(
-        example.language.lint(example.path), capture_output=True, text=True, check=False
-    )
+    command = example.language.lint(example.path)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
     output = (result.stdout + result.stderr).strip()
     if example.language.suffix == ".php" and output.startswith("No syntax errors detected"):
         output = ""
-    return output if result.returncode != 0 or output else ""
+    if result.returncode != 0 and not output:  # a linter that fails silently is no all-clear
+        return f"{shlex.join(command)} exited with {result.returncode} and said nothing"
+    return output
 
 
 # -- running ---------------------------------------------------------------------------------

@@ -179,6 +179,15 @@ def test_lint_names_what_is_wrong_with_a_python_file(tmp_path: Path) -> None:
     assert "F401" in lint(Example(clean))
 
 
+def test_a_linter_that_fails_without_a_word_is_not_read_as_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    silent = fake_language(lint=lambda path: ["sh", "-c", "exit 3", str(path)])
+    monkeypatch.setitem(BY_SUFFIX, ".py", silent)
+    example = tmp_path / "client-credentials" / "client_credentials.py"
+    assert lint(Example(example)) == f"sh -c 'exit 3' {example} exited with 3 and said nothing"
+
+
 def test_lint_names_what_is_wrong_with_a_php_file(tmp_path: Path) -> None:
     """php -l says "No syntax errors detected" of a clean file, which the runner drops, and
     names a syntax error, which it keeps."""
