@@ -98,9 +98,15 @@ class Language:
     lint_needs: tuple[str, ...] = ()
 
 
+#: Seconds a toolchain gets to say its version.
+VERSION_TIMEOUT = 30
+
+
 def _version(command: list[str], pattern: str) -> tuple[int, ...] | None:
     try:
-        output = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+        output = subprocess.run(
+            command, capture_output=True, text=True, timeout=VERSION_TIMEOUT, check=False
+        )
     except OSError:
         return None
     match = re.search(pattern, output.stdout + output.stderr)
@@ -108,7 +114,10 @@ def _version(command: list[str], pattern: str) -> tuple[int, ...] | None:
 
 
 def _at_least(command: list[str], pattern: str, minimum: tuple[int, ...], name: str) -> str | None:
-    version = _version(command, pattern)
+    try:
+        version = _version(command, pattern)
+    except subprocess.TimeoutExpired:
+        return f"`{shlex.join(command)}` did not answer in {VERSION_TIMEOUT} s"
     if version is None or version < minimum:
         found = ".".join(map(str, version)) if version else "unknown"
         return f"{name} {'.'.join(map(str, minimum))} or newer is needed (found {found})"

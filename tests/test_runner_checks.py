@@ -230,7 +230,7 @@ def test_a_php_that_cannot_list_its_modules_is_named_too(
 
 def test_a_version_query_that_never_answers_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     """A program that never answers `--version` (a stand-in for `subprocess.run`, which would
-    wait on it): the runner gives up, naming the command, instead of waiting for good."""
+    wait on it): the runner gives up and names the command, instead of waiting for good."""
 
     def never_answers(command: list[str], *, timeout: float | None, **kwargs: object) -> None:
         if timeout is None:
@@ -238,8 +238,7 @@ def test_a_version_query_that_never_answers_ends(monkeypatch: pytest.MonkeyPatch
         raise subprocess.TimeoutExpired(command, timeout)
 
     monkeypatch.setattr(snippets_runner.subprocess, "run", never_answers)
-    with pytest.raises(subprocess.TimeoutExpired, match=r"\['node', '--version'\]' timed out"):
-        BY_SUFFIX[".mjs"].check()
+    assert BY_SUFFIX[".mjs"].check() == "`node --version` did not answer in 30 s"
 
 
 def token_request(form: dict[str, str], status: int = 200, body: bytes = b"") -> RecordedRequest:
