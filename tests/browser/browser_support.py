@@ -1,6 +1,7 @@
 """What the browser tests share: the browser's settings, a static host, page helpers."""
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -122,13 +123,22 @@ class StaticHost(SimpleHTTPRequestHandler):
         pass  # keep the test output for failures
 
 
+class StaticServer(ThreadingHTTPServer):
+    """The static host's server: a browser that goes away mid-answer (a new page, a closed
+    tab) is no error of the site's, and its traceback would only clutter a passing run."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # broken pipe, reset
+            super().handle_error(request, client_address)
+
+
 def serve(root: Path) -> Iterator[Served]:
     """Serve `root` on 127.0.0.1 on a free port for as long as the generator lives."""
 
     def handler(*args: Any) -> StaticHost:
         return StaticHost(*args, directory=str(root))
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = StaticServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
