@@ -90,3 +90,24 @@ def test_pages_are_written_again_when_the_sandbox_changes_its_demo_client(
     monkeypatch.setattr(live_examples, "sandbox_defaults", lambda: defaults)
     built(tmp_path, "html")
     assert page.read_text(encoding="utf-8") == first, "the old defaults give the old page back"
+
+
+def test_content_under_the_control_is_an_error_with_file_and_line(tmp_path: Path) -> None:
+    """The control takes no content: a writer's text under it is refused, not dropped."""
+    (tmp_path / "conf.py").write_text("language = 'en'\n", encoding="utf-8")
+    page = PAGE.replace(".. example-live::\n", ".. example-live::\n\n   Lost words.\n")
+    (tmp_path / "index.rst").write_text(page, encoding="utf-8")
+    sys.path.insert(0, str(EXTENSIONS))
+    try:
+        app = SphinxTestApp(
+            "html", srcdir=tmp_path, confoverrides={"extensions": ["live_examples"]}
+        )
+        try:
+            app.build()
+        finally:
+            app.cleanup()
+    finally:
+        sys.path.remove(str(EXTENSIONS))
+    warnings = app.warning.getvalue()
+    refused = r"index\.rst:6: ERROR: .*\"example-live\".*no content permitted"
+    assert re.search(refused, warnings, re.S), warnings
