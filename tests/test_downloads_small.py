@@ -6,10 +6,12 @@ whole site: a table of a group, a group on one line, a page deeper in a folder.
 """
 
 import hashlib
+import pickle
 import sys
 from pathlib import Path
 
 import pytest
+from docutils import nodes
 from site_build import EXTENSIONS, REPO, build_project, soup, write_project
 
 sys.path.insert(0, str(EXTENSIONS))
@@ -107,3 +109,16 @@ def test_an_unknown_group_fails_naming_the_page_and_line(tmp_path: Path) -> None
     assert (
         f"{tmp_path}/index.rst:6: ERROR: no published files in the group 'nothing'" in result.stderr
     ), result.stderr
+
+
+def test_a_table_s_nodes_carry_the_directive_s_file_and_line(project: Path) -> None:
+    """What the directive writes is placed at the directive, so a message about any of it
+    (a translation's, a link checker's) names the page and the directive's line."""
+    doctree_file = project / "_build" / ".doctrees" / "index.doctree"
+    doctree = pickle.loads(doctree_file.read_bytes())  # noqa: S301 (this test's own build)
+    lines = (project / "index.rst").read_text(encoding="utf-8").splitlines()
+    directive = lines.index(".. downloads:: sandbox") + 1
+    table = next(iter(doctree.findall(nodes.container)))
+    assert "downloads" in table["classes"]
+    placed = {(Path(n.source).name, n.line) for n in table.findall() if n.line is not None}
+    assert placed == {("index.rst", directive)}
