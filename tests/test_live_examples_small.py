@@ -17,12 +17,12 @@ from sphinx.testing.util import SphinxTestApp
 PAGE = "Page\n====\n\nBefore.\n\n.. example-live::\n\nAfter.\n"
 
 
-def built(tmp_path: Path, builder: str, language: str = "en") -> SphinxTestApp:
-    """The project in ``tmp_path`` built; made there first if it is not (a second build of
-    the same project is incremental: it re-reads nothing)."""
+def build(tmp_path: Path, builder: str, language: str = "en", page: str = PAGE) -> SphinxTestApp:
+    """The project in ``tmp_path`` built, whatever it says; made there first if it is not (a
+    second build of the same project is incremental: it re-reads nothing)."""
     if not (tmp_path / "index.rst").is_file():
         (tmp_path / "conf.py").write_text(f"language = {language!r}\n", encoding="utf-8")
-        (tmp_path / "index.rst").write_text(PAGE, encoding="utf-8")
+        (tmp_path / "index.rst").write_text(page, encoding="utf-8")
     sys.path.insert(0, str(EXTENSIONS))
     try:
         app = SphinxTestApp(
@@ -34,6 +34,12 @@ def built(tmp_path: Path, builder: str, language: str = "en") -> SphinxTestApp:
             app.cleanup()
     finally:
         sys.path.remove(str(EXTENSIONS))
+    return app
+
+
+def built(tmp_path: Path, builder: str, language: str = "en") -> SphinxTestApp:
+    """The project in ``tmp_path`` built cleanly: no error, no warning."""
+    app = build(tmp_path, builder, language)
     assert app.statuscode == 0
     assert app.warning.getvalue() == ""
     return app
@@ -94,20 +100,8 @@ def test_pages_are_written_again_when_the_sandbox_changes_its_demo_client(
 
 def test_content_under_the_control_is_an_error_with_file_and_line(tmp_path: Path) -> None:
     """The control takes no content: a writer's text under it is refused, not dropped."""
-    (tmp_path / "conf.py").write_text("language = 'en'\n", encoding="utf-8")
     page = PAGE.replace(".. example-live::\n", ".. example-live::\n\n   Lost words.\n")
-    (tmp_path / "index.rst").write_text(page, encoding="utf-8")
-    sys.path.insert(0, str(EXTENSIONS))
-    try:
-        app = SphinxTestApp(
-            "html", srcdir=tmp_path, confoverrides={"extensions": ["live_examples"]}
-        )
-        try:
-            app.build()
-        finally:
-            app.cleanup()
-    finally:
-        sys.path.remove(str(EXTENSIONS))
+    app = build(tmp_path, "html", page=page)
     warnings = app.warning.getvalue()
     refused = r"index\.rst:6: ERROR: .*\"example-live\".*no content permitted"
     assert re.search(refused, warnings, re.S), warnings
